@@ -1,0 +1,371 @@
+"""The model: every node of every object in one networkx graph, and the transactions that change it.
+
+What happens from ``obj.attr = value`` to fresh values (see docs/architecture.md for a worked
+example):
+
+1. **validate** every proposed value against its declaration and its object's rules; nothing has
+   changed yet, so a refusal leaves no trace;
+2. **write** the inputs and links, journaling each old value (:mod:`efp.journal`);
+3. **derive structure**: a changed link updates the referrer index, re-derives the backlinks and via
+   lists it may affect, and re-resolves the edges of the formulas whose paths went through a changed
+   link (rewiring); a cycle is refused;
+4. **mark stale** the calculated descendants (:func:`efp.propagation.mark_stale`);
+5. **plan and run** the nodes that were fresh, with the stale ancestors they need, as one dask graph
+   (:mod:`efp.scheduling`), and **store** the results.
+
+Any error in 1-5 rolls the journal back: values, states, edges and lists are exactly as before.
+Nodes never computed stay stale until read ("pull"): building a large model computes nothing until a
+value, or a System, asks for it.
+"""
+from __future__ import annotations
+
+import contextlib
+import itertools
+import numbers
+import threading
+from collections import Counter, defaultdict
+
+import networkx as nx
+import numpy as np
+import pint
+
+from efp.errors import EfpError, FormulaError, GraphCycleError, LinkError, ValidationError
+from efp.journal import Journal
+from efp.linked_list import LinkedList
+from efp.propagation import mark_stale, plan
+from efp.scheduling import run_plan
+from efp.states import Node, State
+from efp.structure import (affected_structural_nodes, evaluate_structural, node_key, resolve_path,
+                           targets)
+from efp.values import (EmptyExplainableObject, ExplainableHourlyQuantities, ExplainableQuantity,
+                        ExplainableValue)
+
+
+class Model:
+    """A set of modeling objects and the graph of their attributes (see the module docstring)."""
+
+    def __init__(self):
+        self.graph = nx.DiGraph()
+        self.nodes: dict[str, Node] = {}
+        self.objects: dict[str, object] = {}
+        self.sequence: dict[str, int] = {}
+        self.referrers: dict[str, Counter] = defaultdict(Counter)
+        self.structural_index: dict[str, list] = defaultdict(list)
+        self._indexed_classes: set[type] = set()
+        self._counter = itertools.count()
+        self.lock = threading.RLock()
+        self.formula_calls = 0
+        self.last_plan: list[str] = []
+        self.change_listeners: list = []
+
+    # ------------------------------------------------------------------ reading
+    def describe(self, node: Node) -> str:
+        return f"{type(node.obj).__name__} '{node.obj.name}'.{node.attr}"
+
+    def read(self, obj, attr: str):
+        node = self.nodes[node_key(obj, attr)]
+        if node.calculated and node.state is not State.FRESH:
+            self.pull([node.key])
+        if node.decl.kind in ("backlink", "via"):
+            return list(node.value)
+        return node.value
+
+    def pull(self, keys) -> None:
+        """Compute the given stale nodes and the stale ancestors they need."""
+        with self.lock:
+            stale = [k for k in keys if self.nodes[k].state is not State.FRESH]
+            if not stale:
+                return
+            failed = [k for k in stale if self.nodes[k].state is State.FAILED]
+            if failed:
+                raise self.nodes[failed[0]].error
+            journal = Journal(self)
+            try:
+                self._compute(plan(self, stale), journal)
+            except EfpError as error:
+                journal.rollback()
+                failing = self.nodes.get(getattr(error, "node_key", None) or "")
+                if failing is not None and failing.state is State.STALE:
+                    failing.state, failing.error = State.FAILED, error
+                raise
+            except BaseException:
+                journal.rollback()
+                raise
+
+    # ------------------------------------------------------------------ changing
+    def write(self, obj, attr: str, value) -> None:
+        self.apply([(self.nodes[node_key(obj, attr)], value)])
+
+    def add_object(self, obj, values: dict) -> None:
+        """Register a new object with its (unvalidated) inputs and links, as one transaction."""
+        self.apply(new_objects=[(obj, values)])
+
+    def apply(self, changes=(), new_objects=(), simulation=None) -> Journal:
+        """Apply changes ``[(node, value)]`` and new objects as one transaction (module docstring)."""
+        with self.lock:
+            journal = Journal(self)
+            try:
+                validated = [(node, self._validate(node, value)) for node, value in changes]
+                new_objects = [(obj, self._validate_new(obj, values)) for obj, values in new_objects]
+                self._check_object_rules(validated, new_objects)
+                roots, link_changes = set(), []
+                for obj, values in new_objects:
+                    link_changes += self._register(obj, values, journal)
+                for node, value in validated:
+                    link_changes += self._set(node, value, journal)
+                    roots.add(node.key)
+                structural = self._refresh_structure(link_changes, journal)
+                changed_links = {node_key(o, a) for o, a, _ in link_changes} | structural
+                roots |= structural | self._rewire(changed_links, journal)
+                self._check_structure(structural, journal)
+                self._compute(plan(self, mark_stale(self, roots, journal)), journal, simulation)
+            except BaseException:
+                journal.rollback()
+                raise
+        for listener in list(self.change_listeners):
+            listener(self, journal)
+        return journal
+
+    def _validate(self, node: Node, value):
+        describe = f"{type(node.obj).__name__} '{node.obj.name}'"
+        if node.decl.kind not in ("input", "link", "list_link"):
+            raise ValidationError(f"{describe}.{node.attr}: got {value!r}; allowed: nothing, it is "
+                                  f"{'calculated' if node.calculated else 'derived from links'}")
+        value = node.decl.validate(describe, value)
+        self._check_same_model(node.obj, value)
+        return value
+
+    def _validate_new(self, obj, values: dict) -> dict:
+        describe = f"{type(obj).__name__} '{obj.name}'"
+        validated = {}
+        for name, value in values.items():
+            decl = type(obj).declarations()[name]
+            validated[name] = decl.validate(describe, value)
+            self._check_same_model(obj, validated[name])
+        return validated
+
+    def _check_same_model(self, obj, value):
+        linked = value if isinstance(value, list) else [value] if hasattr(value, "_model") else []
+        for item in linked:
+            if hasattr(item, "declarations") and item._model is not self:
+                raise LinkError(f"{type(obj).__name__} '{obj.name}' cannot link to {type(item).__name__} "
+                                f"'{item.name}', which belongs to another model")
+
+    def _check_object_rules(self, validated, new_objects):
+        pending: dict[int, tuple] = {}
+        for node, value in validated:
+            entry = pending.setdefault(id(node.obj), (node.obj, {}))
+            entry[1][node.attr] = value
+        for obj, (_, proposed) in list(pending.items()):
+            current = {name: self.nodes[node_key(proposed_obj := pending[obj][0], name)].value
+                       for name, decl in type(pending[obj][0]).declarations().items()
+                       if decl.kind in ("input", "link", "list_link")}
+            current.update(proposed)
+            type(proposed_obj).check_inputs(f"{type(proposed_obj).__name__} '{proposed_obj.name}'", current)
+        for obj, values in new_objects:
+            type(obj).check_inputs(f"{type(obj).__name__} '{obj.name}'", values)
+
+    def _attach(self, node: Node, value):
+        if hasattr(value, "node_key"):
+            if value.node_key is not None and value.node_key != node.key:
+                value = value.detached()
+            if getattr(value, "label", "x") is None:
+                value.label = f"{node.attr} of {node.obj.name}"
+            value.node_key, value._model = node.key, self
+        return value
+
+    def _set(self, node: Node, value, journal) -> list:
+        journal.save(node)
+        if node.decl.kind == "list_link":
+            old = list(node.value)
+            list.__init__(node.value, value)
+            return self._relink(node, old, list(value), journal)
+        if node.decl.kind == "link":
+            old = [node.value] if node.value is not None else []
+            node.value = value
+            return self._relink(node, old, [value] if value is not None else [], journal)
+        node.value = self._attach(node, value)
+        return []
+
+    def _relink(self, node: Node, old: list, new: list, journal) -> list:
+        for target, delta in itertools.chain(((t, -1) for t in old), ((t, +1) for t in new)):
+            journal.save_referrers(target.id)
+            self.referrers[target.id][(node.obj.id, node.attr)] += delta
+        changed = {id(t): t for t in itertools.chain(old, new)}
+        return [(node.obj, node.attr, list(changed.values()))]
+
+    # ------------------------------------------------------------------ structure
+    def _index_class(self, cls) -> None:
+        if cls in self._indexed_classes:
+            return
+        self._indexed_classes.add(cls)
+        for decl in cls.declarations().values():
+            if decl.kind == "via":
+                paths = [decl.path]
+            elif decl.kind == "backlink":
+                paths = [path for _, path in decl.sources]
+            else:
+                continue
+            for path in paths:
+                for position, segment in enumerate(path.segments):
+                    self.structural_index[segment.name].append((cls, decl, path, position))
+
+    def _register(self, obj, values: dict, journal) -> list:
+        cls = type(obj)
+        self._index_class(cls)
+        self.objects[obj.id] = obj
+        self.sequence[obj.id] = next(self._counter)
+        journal.created_objects.append(obj)
+        link_changes, later = [], []
+        for name, decl in cls.declarations().items():
+            key = node_key(obj, name)
+            if key in self.nodes:
+                raise ValidationError(f"an object with id {obj.id!r} already exists")
+            node = Node(key, obj, decl, State.STALE if decl.kind == "calculated" else State.INPUT)
+            self.nodes[key] = node
+            self.graph.add_node(key)
+            journal.created(key)
+            if decl.kind == "input":
+                node.value = self._attach(node, values[name])
+            elif decl.kind == "list_link":
+                node.value = LinkedList(obj, name, values.get(name, []))
+                link_changes += self._relink(node, [], list(node.value), journal)
+            elif decl.kind == "link":
+                node.value = values.get(name)
+                link_changes += self._relink(node, [], [node.value] if node.value is not None else [], journal)
+            else:
+                later.append(node)
+        for node in later:
+            if node.structural:
+                node.value = evaluate_structural(obj, node.decl)
+        for node in later:
+            if node.calculated:
+                self._resolve(node, journal)
+        return link_changes
+
+    def _refresh_structure(self, link_changes, journal) -> set[str]:
+        affected = set()
+        for owner, attr, changed_targets in link_changes:
+            affected |= affected_structural_nodes(self, owner, attr, changed_targets)
+        changed = set()
+        for key in affected:
+            node = self.nodes.get(key)
+            if node is None:
+                continue
+            new = evaluate_structural(node.obj, node.decl)
+            if node.value is None or [id(o) for o in new] != [id(o) for o in node.value]:
+                journal.save(node)
+                node.value = new
+                changed.add(key)
+        return changed
+
+    def _check_structure(self, structural_keys, journal) -> None:
+        for key in structural_keys:
+            node = self.nodes[key]
+            limit = getattr(node.decl, "at_most", None)
+            if limit is not None and len(node.value) > limit:
+                names = ", ".join(f"'{o.name}'" for o in node.value)
+                raise LinkError(f"{type(node.obj).__name__} '{node.obj.name}'.{node.attr}: got {names}; "
+                                f"allowed: at most {limit} ({node.decl.doc})")
+
+    def _rewire(self, changed_links: set[str], journal) -> set[str]:
+        rewired = set()
+        for key in changed_links:
+            for successor in list(self.graph.successors(key)):
+                node = self.nodes[successor]
+                if node.calculated and successor not in rewired:
+                    self._resolve(node, journal)
+                    rewired.add(successor)
+        return rewired
+
+    def _resolve(self, node: Node, journal) -> None:
+        journal.save(node)
+        args, deps = [], set()
+        describe = self.describe(node)
+        for parameter in node.decl.parameters:
+            arg, value_keys, link_keys = resolve_path(node.obj, node.decl.paths[parameter], describe)
+            args.append(arg)
+            deps |= value_keys | link_keys
+        node.args = tuple(args)
+        deps = frozenset(deps)
+        if deps != node.deps:
+            added = deps - node.deps
+            self._set_edges(node, deps)
+            node.deps = deps
+            for dep in added:
+                if dep == node.key or nx.has_path(self.graph, node.key, dep):
+                    raise GraphCycleError(f"{describe} would depend on itself through {dep}: "
+                                          f"the declared inputs form a cycle")
+
+    def _set_edges(self, node: Node, deps) -> None:
+        for old in node.deps - deps:
+            if self.graph.has_edge(old, node.key):
+                self.graph.remove_edge(old, node.key)
+        self.graph.add_edges_from((dep, node.key) for dep in deps)
+
+    def _remove_node(self, key: str) -> None:
+        self.nodes.pop(key, None)
+        if key in self.graph:
+            self.graph.remove_node(key)
+
+    def _unregister(self, obj) -> None:
+        self.objects.pop(obj.id, None)
+        self.sequence.pop(obj.id, None)
+
+    # ------------------------------------------------------------------ computing
+    def _compute(self, order: list[str], journal, simulation=None) -> None:
+        self.last_plan = order
+        results = run_plan(self, order, simulation)
+        for key in order:
+            self._store(self.nodes[key], results[key], journal)
+        self.formula_calls += len(order)
+
+    def _store(self, node: Node, value, journal) -> None:
+        if value is None:
+            value = EmptyExplainableObject()
+        elif isinstance(value, (numbers.Real, pint.Quantity)) and not isinstance(value, bool):
+            value = ExplainableQuantity(value)
+        elif not isinstance(value, ExplainableValue):
+            raise FormulaError(f"{self.describe(node)}: its formula returned {type(value).__name__} {value!r}; "
+                               f"allowed: an efp value, a pint quantity or a number")
+        if getattr(value, "node_key", None) is not None:
+            value = value.detached()
+        unit = getattr(node.decl, "unit", None)
+        if unit is not None and isinstance(value, (ExplainableQuantity, ExplainableHourlyQuantities)):
+            try:
+                value = value.to(unit)
+            except pint.DimensionalityError as error:
+                raise FormulaError(f"{self.describe(node)} is declared in {unit} but its formula gave "
+                                   f"{value.unit}") from error
+        _check_finite(self.describe(node), value)
+        value.label = f"{node.attr} of {node.obj.name}"
+        value.node_key, value._model = node.key, self
+        journal.save(node)
+        node.value, node.state, node.error = value, State.FRESH, None
+
+
+def _check_finite(describe: str, value) -> None:
+    magnitude = getattr(value, "magnitude", None)
+    if magnitude is not None and not np.all(np.isfinite(magnitude)):
+        raise FormulaError(f"{describe}: its formula gave a value that is not finite (NaN or infinity); "
+                           f"check the inputs it reads (a zero lifespan, capacity or duration?)")
+
+
+_default = Model()
+_local = threading.local()
+
+
+def current_model() -> Model:
+    """The model new objects join: the innermost :func:`new_model` block's, else the default one."""
+    return getattr(_local, "model", None) or _default
+
+
+@contextlib.contextmanager
+def new_model():
+    """Within the block, new objects join a fresh, empty model (handy for tests and scenarios)."""
+    previous = getattr(_local, "model", None)
+    _local.model = Model()
+    try:
+        yield _local.model
+    finally:
+        _local.model = previous

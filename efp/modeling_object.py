@@ -1,0 +1,224 @@
+"""The base class of modeling objects, and how a class's declarations become an object's nodes.
+
+A subclass declares its attributes once (:mod:`efp.declarations`); this module gives it a
+constructor (``Cls(name, *inputs, **inputs)``, positional inputs in declaration order, e-footprint
+aliases accepted, defaults filling what is not given), ``default_values()``, ``from_defaults()``,
+``archetypes()``, ``list_values()``, ``conditional_list_values()`` and a readable ``print(obj)``.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+
+import networkx as nx
+
+from efp.declarations import Calculated, Declaration, Input
+from efp.errors import GraphCycleError, ValidationError
+from efp.model import current_model
+from efp.values import EmptyExplainableObject
+
+_CLASSES: dict[str, type] = {}
+_ids = itertools.count()
+
+
+def class_named(name: str) -> type:
+    """The modeling class registered under ``name``."""
+    try:
+        return _CLASSES[name]
+    except KeyError:
+        raise ValidationError(f"unknown modeling class {name!r}; known: {sorted(_CLASSES)}") from None
+
+
+def registered_classes() -> dict[str, type]:
+    return dict(_CLASSES)
+
+
+def archetype(func):
+    """Declare a class method as an archetype (a named preset of defaults): ``Storage.ssd()``."""
+    func._efp_archetype = True
+    return classmethod(func)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-") or "object"
+
+
+def make_id(name: str) -> str:
+    digest = hashlib.blake2b(f"{name}-{next(_ids)}-{id(object())}".encode(), digest_size=3).hexdigest()
+    return f"{_slug(name)}-{digest}"
+
+
+class ModelingObject:
+    """Base of every modeling object (see the module docstring)."""
+
+    _declarations: dict[str, Declaration] = {}
+    _archetypes: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        declarations: dict[str, Declaration] = {}
+        for base in reversed(cls.__mro__[1:]):
+            declarations.update(getattr(base, "_declarations", {}))
+        for name, value in vars(cls).items():
+            if isinstance(value, Declaration):
+                declarations.pop(name, None)
+                declarations[name] = value
+            elif value is None and name in declarations:  # a subclass removes an inherited attribute
+                declarations.pop(name)
+        cls._declarations = declarations
+        names = []
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                if isinstance(value, classmethod) and getattr(value.__func__, "_efp_archetype", False) \
+                        and name not in names:
+                    names.append(name)
+        cls._archetypes = tuple(names)
+        _check_local_cycles(cls)
+        _CLASSES[cls.__name__] = cls
+
+    # ------------------------------------------------------------------ class-level API
+    @classmethod
+    def declarations(cls) -> dict[str, Declaration]:
+        return cls._declarations
+
+    @classmethod
+    def settable(cls) -> list[str]:
+        """Names of the inputs and links, in the order positional arguments take them."""
+        return [n for n, d in cls._declarations.items() if d.kind in ("input", "link", "list_link")]
+
+    @classmethod
+    def calculated_attributes(cls) -> list[str]:
+        return [n for n, d in cls._declarations.items() if isinstance(d, Calculated)]
+
+    @classmethod
+    def default_values(cls) -> dict:
+        """The default value of every input that has one."""
+        return {name: decl.default_value() for name, decl in cls._declarations.items()
+                if isinstance(decl, Input) and decl._default is not None}
+
+    @classmethod
+    def from_defaults(cls, name: str, **overrides):
+        """An object with every default, overridden by keyword arguments."""
+        return cls(name, **overrides)
+
+    @classmethod
+    def archetypes(cls) -> list:
+        """The archetype constructors of the class (``Storage.archetypes()``), as bound methods."""
+        return [getattr(cls, name) for name in cls._archetypes]
+
+    @classmethod
+    def list_values(cls) -> dict:
+        """Allowed values of the attributes that take one value from a list."""
+        return {name: [v for v in decl.choices] for name, decl in cls._declarations.items()
+                if isinstance(decl, Input) and decl.choices is not None}
+
+    @classmethod
+    def conditional_list_values(cls) -> dict:
+        """Allowed values that depend on another attribute's value."""
+        result = {}
+        for name, decl in cls._declarations.items():
+            if isinstance(decl, Input) and decl.conditional_choices is not None:
+                rule = decl.conditional_choices
+                result[name] = {"depends_on": rule.depends_on, "conditional_list_values": rule.as_dict()}
+        return result
+
+    @classmethod
+    def check_inputs(cls, describe: str, values: dict) -> None:
+        """Cross-attribute rules, given every input's proposed value; raise :class:`ValidationError`."""
+        for name, decl in cls._declarations.items():
+            if not isinstance(decl, Input) or decl.conditional_choices is None or name not in values:
+                continue
+            rule = decl.conditional_choices
+            condition = values.get(rule.depends_on)
+            allowed = rule.allowed(condition)
+            value = values[name]
+            if allowed is None:
+                continue
+            shown = [("no value" if isinstance(a, EmptyExplainableObject) else a) for a in allowed]
+            matches = any((isinstance(a, EmptyExplainableObject) and isinstance(value, EmptyExplainableObject))
+                          or getattr(value, "value", value) == getattr(a, "value", a) for a in allowed)
+            if not matches:
+                raise ValidationError(f"{describe}.{name}: got {value} with {rule.depends_on} = {condition}; "
+                                      f"allowed: {shown}")
+
+    # ------------------------------------------------------------------ construction
+    def __init__(self, name: str, *args, **kwargs):
+        if not isinstance(name, str) or not name:
+            raise ValidationError(f"{type(self).__name__}: got the name {name!r}; allowed: a non-empty string")
+        object_id = kwargs.pop("_id", None)
+        values = self._bind(name, args, kwargs)
+        self.name = name
+        self.id = object_id or make_id(name)
+        self._model = current_model()
+        self._model.add_object(self, values)
+
+    @classmethod
+    def _aliases(cls) -> dict[str, str]:
+        aliases = {}
+        for name, decl in cls._declarations.items():
+            for alias in getattr(decl, "aliases", ()):
+                aliases[alias] = name
+        return aliases
+
+    @classmethod
+    def _bind(cls, name, args, kwargs) -> dict:
+        describe = f"{cls.__name__} '{name}'"
+        order = cls.settable()
+        if len(args) > len(order):
+            raise ValidationError(f"{describe}: got {len(args)} positional inputs; allowed: at most "
+                                  f"{len(order)} ({', '.join(order)})")
+        values = dict(zip(order, args))
+        aliases = cls._aliases()
+        for key, value in kwargs.items():
+            target = key if key in order else aliases.get(key)
+            if target is None:
+                raise ValidationError(f"{describe}: got the unknown attribute {key!r}; allowed: {order}")
+            if target in values:
+                raise ValidationError(f"{describe}: {target!r} given twice")
+            values[target] = value
+        for attr in order:
+            if attr in values:
+                continue
+            decl = cls._declarations[attr]
+            if decl.kind == "input" and decl.has_default:
+                values[attr] = decl.default_value()
+            elif decl.kind == "list_link":
+                values[attr] = []
+            elif decl.kind == "link" and decl.optional:
+                values[attr] = None
+            else:
+                raise ValidationError(f"{describe}.{attr}: missing; allowed: {decl.allowed_text()}"
+                                      if decl.kind == "input" else
+                                      f"{describe}.{attr}: missing; allowed: a {decl.target_name} object")
+        return values
+
+    # ------------------------------------------------------------------ reading
+    def node(self, attr: str):
+        """The engine node of one attribute."""
+        return self._model.nodes[f"{self.id}.{attr}"]
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.id}>"
+
+    def __str__(self):
+        from efp.display import object_text
+        return object_text(self)
+
+    def _repr_html_(self):
+        from efp.display import object_html
+        return object_html(self)
+
+
+def _check_local_cycles(cls) -> None:
+    graph = nx.DiGraph()
+    for name, decl in cls._declarations.items():
+        if isinstance(decl, Calculated):
+            for path in decl.paths.values():
+                if len(path.segments) == 1 and path.segments[0].name in cls._declarations:
+                    graph.add_edge(path.segments[0].name, name)
+    try:
+        cycle = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        return
+    raise GraphCycleError(f"{cls.__name__}: the formulas {[edge[0] for edge in cycle]} depend on each other in a cycle")

@@ -1,0 +1,104 @@
+"""Compiling a plan of stale nodes to a dask graph, and running it: the engine's only dask module.
+
+A plan (calculated node keys in topological order) becomes a dask graph with one task per node:
+``(call_formula, FormulaCall, *args)`` where ``args`` are the node keys of the formula's inputs
+(lists of keys for fan-ins). Inputs that are not in the plan enter the graph as data, under their own
+node key, so dask never sees the rest of the model. The graph runs on dask's synchronous or threaded
+local scheduler, or on a ``dask.distributed.Client`` when one is configured (see :mod:`efp.config`);
+keys are the readable node keys, the same as in the networkx graph and explanations.
+"""
+from __future__ import annotations
+
+import importlib
+
+from efp import config
+from efp.errors import EfpError, FormulaError
+from efp.structure import link_value_for_formula
+
+
+class FormulaCall:
+    """What a task needs to call one formula; pickles by reference to its class declaration."""
+
+    __slots__ = ("key", "describe", "func", "module", "qualname", "attr", "splice")
+
+    def __init__(self, key, describe, decl, splice=None):
+        self.key, self.describe = key, describe
+        self.func = decl.func
+        self.module, self.qualname, self.attr = decl.owner.__module__, decl.owner.__qualname__, decl.name
+        self.splice = splice
+
+    def __reduce__(self):
+        return (_rebuild_call, (self.key, self.describe, self.module, self.qualname, self.attr, self.splice))
+
+
+def _rebuild_call(key, describe, module, qualname, attr, splice):
+    owner = importlib.import_module(module)
+    for part in qualname.split("."):
+        owner = getattr(owner, part)
+    return FormulaCall(key, describe, owner.declarations()[attr], splice)
+
+
+def call_formula(call: FormulaCall, *args):
+    """Run one formula; any error that is not already an efp error becomes a :class:`FormulaError`."""
+    try:
+        value = call.func(*args)
+    except EfpError as error:
+        if getattr(error, "node_key", None) is None:
+            error.node_key = call.key
+        raise
+    except Exception as error:
+        wrapped = FormulaError(f"computing {call.describe} failed: {type(error).__name__}: {error}")
+        wrapped.node_key = call.key
+        raise wrapped from error
+    if call.splice is not None:
+        from efp.values.splicing import splice
+        value = splice(call.splice[1], value, call.splice[0])
+    return value
+
+
+def compile_plan(model, order: list[str], simulation=None) -> dict:
+    """The dask graph of a plan: a task per planned node, known inputs as data.
+
+    With a ``simulation`` (``(date, {key: baseline value})``), each task keeps its node's baseline
+    values before ``date`` (see :mod:`efp.values.splicing`).
+    """
+    nodes = model.nodes
+    graph: dict = {}
+    planned = set(order)
+    for key in order:
+        node = nodes[key]
+        splice = None
+        if simulation is not None:
+            splice = (simulation[0], simulation[1].get(key))
+        graph[key] = (call_formula, FormulaCall(key, model.describe(node), node.decl, splice)) + tuple(node.args)
+        for dep in node.deps:
+            if dep not in planned and dep not in graph:
+                dep_node = nodes[dep]
+                graph[dep] = link_value_for_formula(dep_node) if dep_node.structural else dep_node.value
+    return graph
+
+
+def run_plan(model, order: list[str], simulation=None) -> dict:
+    """Compute the planned nodes; return ``{key: value}``."""
+    if not order:
+        return {}
+    graph = compile_plan(model, order, simulation)
+    client = config.active_client()
+    if client is not None:
+        values = client.get(graph, order, sync=True)
+    else:
+        import dask
+        import dask.threaded
+        getter = dask.get if (config.scheduler() == "sync" or len(order) < config.THREADS_MIN_TASKS) \
+            else dask.threaded.get
+        with _progress(len(order)):
+            values = getter(graph, order)
+    return dict(zip(order, values))
+
+
+def _progress(n_tasks: int):
+    import contextlib
+    if not config.show_progress(n_tasks):
+        return contextlib.nullcontext()
+    from dask.diagnostics import ProgressBar
+    return ProgressBar(minimum=1.0, dt=0.5)

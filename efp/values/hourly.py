@@ -1,0 +1,206 @@
+"""Hourly series: :class:`ExplainableHourlyQuantities` on an hourly ``time`` axis.
+
+A series holds a float64 xarray DataArray whose last dimension is ``time`` (one value per hour,
+contiguous, no gaps), optionally preceded by a ``usage_pattern`` dimension (one row per usage
+pattern, labelled by the usage pattern's id). The unit is kept beside the array as a pint Unit and
+checked once per operation, never per element. Series with different spans combine over the union
+of their spans, missing hours counting as 0 (model.md §1): see :func:`align`.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pint
+import xarray as xr
+
+from efp.units import as_unit, conversion_factor
+from efp.values.base import ExplainableValue
+from efp.values.quantity import ExplainableQuantity, format_magnitude
+from efp.values.sources import Source, Sources
+
+HOUR = np.timedelta64(1, "h")
+TIME = "time"
+USAGE_PATTERN = "usage_pattern"
+
+
+def to_datetime64(moment) -> np.datetime64:
+    """An hour-resolution timestamp in nanoseconds from a datetime, string or datetime64."""
+    if isinstance(moment, datetime) and moment.tzinfo is not None:
+        raise ValueError(f"start dates are naive (local or UTC by context), got the aware {moment}")
+    stamp = np.datetime64(moment, "ns")
+    if stamp != stamp.astype("datetime64[h]"):
+        raise ValueError(f"hourly series start on a whole hour, got {moment}")
+    return stamp
+
+
+def hourly_index(start, length: int) -> np.ndarray:
+    """``length`` consecutive hours from ``start`` as datetime64[ns]."""
+    return to_datetime64(start) + np.arange(length) * HOUR
+
+
+def hourly_data_array(values, start, usage_patterns=None) -> xr.DataArray:
+    """Wrap a numpy array (``(time,)`` or ``(usage_pattern, time)``) as an hourly DataArray."""
+    values = np.asarray(values, dtype=np.float64)
+    coords = {TIME: hourly_index(start, values.shape[-1])}
+    if values.ndim == 1:
+        return xr.DataArray(values, coords=coords, dims=(TIME,))
+    if values.ndim != 2 or usage_patterns is None:
+        raise ValueError("a 2-D hourly array needs its usage_pattern labels")
+    coords[USAGE_PATTERN] = list(usage_patterns)
+    return xr.DataArray(values, coords=coords, dims=(USAGE_PATTERN, TIME))
+
+
+def _first_hour(data: xr.DataArray) -> np.datetime64:
+    return data[TIME].values[0]
+
+
+def _pad_time(data: xr.DataArray, start: np.datetime64, length: int) -> xr.DataArray:
+    """The same series on the span ``[start, start + length)``, zero outside its own span."""
+    offset = int((_first_hour(data) - start) // HOUR)
+    if offset == 0 and data.sizes[TIME] == length:
+        return data
+    values = np.zeros(data.shape[:-1] + (length,))
+    values[..., offset:offset + data.sizes[TIME]] = data.values
+    coords = {name: coord for name, coord in data.coords.items() if name != TIME}
+    coords[TIME] = hourly_index(start, length)
+    return xr.DataArray(values, coords=coords, dims=data.dims)
+
+
+def align(left: xr.DataArray, right: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
+    """Put two hourly arrays on the union of their spans (and of their usage patterns), zero-filled."""
+    if left.sizes[TIME] == right.sizes[TIME] and _first_hour(left) == _first_hour(right):
+        pass
+    else:
+        start = min(_first_hour(left), _first_hour(right))
+        end = max(_first_hour(left) + left.sizes[TIME] * HOUR, _first_hour(right) + right.sizes[TIME] * HOUR)
+        length = int((end - start) // HOUR)
+        left, right = _pad_time(left, start, length), _pad_time(right, start, length)
+    if USAGE_PATTERN in left.dims and USAGE_PATTERN in right.dims and not np.array_equal(
+            left[USAGE_PATTERN].values, right[USAGE_PATTERN].values):
+        left, right = xr.align(left, right, join="outer", fill_value=0.0, copy=False)
+    return left, right
+
+
+class ExplainableHourlyQuantities(ExplainableValue):
+    """An hourly series with a unit (see the module docstring for its layout)."""
+
+    _kind = "hourly"
+
+    def __init__(self, data: xr.DataArray, unit, label: str | None = None, source: Source | None = None):
+        super().__init__(label, source)
+        if not isinstance(data, xr.DataArray) or data.dims[-1] != TIME:
+            raise TypeError("an hourly series holds a DataArray whose last dimension is 'time'")
+        if data.dtype != np.float64:
+            data = data.astype(np.float64)
+        self.data_array: xr.DataArray = data
+        self.unit: pint.Unit = as_unit(unit)
+
+    units = property(lambda self: self.unit)
+
+    def to_xarray(self) -> xr.DataArray:
+        """The data as an xarray DataArray (``time`` coordinate; ``usage_pattern`` where per pattern)."""
+        return self.data_array
+
+    @property
+    def magnitude(self) -> np.ndarray:
+        return self.data_array.values
+
+    @property
+    def value(self) -> pint.Quantity:
+        """The values as a pint array quantity."""
+        return self.magnitude * self.unit
+
+    @property
+    def start_date(self) -> datetime:
+        return _first_hour(self.data_array).astype("datetime64[s]").astype(datetime)
+
+    @property
+    def end_date(self) -> datetime:
+        return self.data_array[TIME].values[-1].astype("datetime64[s]").astype(datetime)
+
+    @property
+    def usage_patterns(self) -> list[str]:
+        """The usage pattern ids of a per-pattern series (empty for a plain series)."""
+        if USAGE_PATTERN not in self.data_array.dims:
+            return []
+        return list(self.data_array[USAGE_PATTERN].values)
+
+    def __len__(self) -> int:
+        return self.data_array.sizes[TIME]
+
+    def _with(self, data: xr.DataArray, unit=None, label=None) -> "ExplainableHourlyQuantities":
+        return ExplainableHourlyQuantities(data, self.unit if unit is None else unit, label=label)
+
+    def to(self, unit) -> "ExplainableHourlyQuantities":
+        """The same series in another unit of the same dimension."""
+        unit = as_unit(unit)
+        factor = conversion_factor(self.unit, unit)
+        data = self.data_array if factor == 1.0 else self.data_array * factor
+        return ExplainableHourlyQuantities(data, unit, self.label, self.source)
+
+    def sum(self) -> ExplainableQuantity:
+        """The sum over every hour (and usage pattern), as a scalar quantity."""
+        return ExplainableQuantity(float(self.magnitude.sum()) * self.unit, label=f"sum of {self.label}")
+
+    def mean(self) -> ExplainableQuantity:
+        return ExplainableQuantity(float(self.magnitude.mean()) * self.unit, label=f"mean of {self.label}")
+
+    def max(self) -> ExplainableQuantity:
+        return ExplainableQuantity(float(self.magnitude.max()) * self.unit, label=f"max of {self.label}")
+
+    def min(self) -> ExplainableQuantity:
+        return ExplainableQuantity(float(self.magnitude.min()) * self.unit, label=f"min of {self.label}")
+
+    def sum_over_usage_patterns(self) -> "ExplainableHourlyQuantities":
+        """The series summed over its ``usage_pattern`` dimension (itself when it has none)."""
+        if USAGE_PATTERN not in self.data_array.dims:
+            return self
+        return self._with(self.data_array.sum(USAGE_PATTERN), label=self.label)
+
+    def __getitem__(self, usage_pattern) -> "ExplainableHourlyQuantities":
+        """The row of one usage pattern (given as the object, its ref or its id): a view, not a copy."""
+        key = getattr(usage_pattern, "id", usage_pattern)
+        if USAGE_PATTERN not in self.data_array.dims:
+            raise KeyError(f"{self.label!r} is not a per-usage-pattern series")
+        if key not in self.usage_patterns:
+            raise KeyError(f"{self.label!r} has no row for usage pattern {key!r}")
+        return self._with(self.data_array.sel({USAGE_PATTERN: key}), label=f"{self.label} for {key}")
+
+    def __contains__(self, usage_pattern) -> bool:
+        return getattr(usage_pattern, "id", usage_pattern) in self.usage_patterns
+
+    def copy(self) -> "ExplainableHourlyQuantities":
+        return ExplainableHourlyQuantities(self.data_array.copy(), self.unit, self.label, self.source)
+
+    def __neg__(self):
+        return self._with(-self.data_array)
+
+    def __abs__(self):
+        return self._with(abs(self.data_array))
+
+    def __str__(self):
+        values = self.magnitude.reshape(-1, len(self)).sum(axis=0)
+        shown = ", ".join(format_magnitude(float(v)) for v in values[:5])
+        rows = f" x {len(self.usage_patterns)} usage patterns" if self.usage_patterns else ""
+        return (f"{len(self)} hourly values{rows} from {self.start_date} to {self.end_date} in {self.unit}:"
+                f" [{shown}{', ...' if len(self) > 5 else ''}]")
+
+    def __repr__(self):
+        return f"ExplainableHourlyQuantities(<{self}>, label={self.label!r})"
+
+
+class SourceHourlyValues(ExplainableHourlyQuantities):
+    """A user-given hourly series: ``SourceHourlyValues(values, start_date, unit, source, label)``.
+
+    ``start_date`` is a naive datetime; for a usage pattern's starts it is local time in the usage
+    pattern's country (converted to UTC by the usage pattern).
+    """
+
+    def __init__(self, values, start_date, unit=None, source: Source = Sources.USER_DATA,
+                 label: str | None = None):
+        if isinstance(values, xr.DataArray):
+            data = values
+        else:
+            data = hourly_data_array(np.asarray(values, dtype=np.float64).ravel(), start_date)
+        super().__init__(data, unit if unit is not None else "dimensionless", label=label, source=source)

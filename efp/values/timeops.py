@@ -1,0 +1,175 @@
+"""Operations on the time axis of hourly series (model.md §1).
+
+- :func:`shift`: move a series later by whole hours.
+- :func:`concurrency`: the average number of events in progress during each hour, computed as one
+  convolution with the kernel ``[1, …, 1, r]``.
+- :func:`local_to_utc`: the DST-aware conversion of a series on a local wall clock to UTC.
+- :func:`ceil`, :func:`cumsum`, :func:`maximum`, :func:`minimum`: hour-by-hour helpers with the
+  model's conventions (``ceil`` ignores float noise below 1e-9 relative).
+
+Every function accepts ``∅`` and returns ``∅`` where the model says "no value".
+"""
+from __future__ import annotations
+
+import math
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from efp.units import u
+from efp.values.base import EmptyExplainableObject
+from efp.values.hourly import HOUR, TIME, ExplainableHourlyQuantities, align, hourly_data_array
+from efp.values.quantity import ExplainableQuantity
+
+CEIL_TOLERANCE = 1e-9
+# Above this many whole hours the kernel sums a running total instead of adding shifted copies.
+_DIRECT_KERNEL_MAX_HOURS = 48
+
+
+def _hours(duration) -> float:
+    quantity = duration.value if isinstance(duration, ExplainableQuantity) else duration
+    return float(quantity.to(u.hour).magnitude)
+
+
+def _retimed(series: ExplainableHourlyQuantities, values: np.ndarray, start) -> ExplainableHourlyQuantities:
+    data = series.data_array
+    coords = {name: coord for name, coord in data.coords.items() if name != TIME}
+    coords[TIME] = start + np.arange(values.shape[-1]) * HOUR
+    return ExplainableHourlyQuantities(xr.DataArray(values, coords=coords, dims=data.dims), series.unit)
+
+
+def shift(series, hours: int):
+    """The series moved ``hours`` whole hours later (values unchanged)."""
+    if isinstance(series, EmptyExplainableObject) or hours == 0:
+        return series
+    start = series.data_array[TIME].values[0] + int(hours) * HOUR
+    return _retimed(series, series.magnitude, start)
+
+
+def shift_by_duration(series, duration):
+    """``shift(s, d)`` of model.md: moves later by ``floor(d in hours)`` whole hours."""
+    return shift(series, math.floor(_hours(duration) + CEIL_TOLERANCE))
+
+
+def concurrency_kernel(hours: float) -> np.ndarray:
+    """The kernel of ``avg(s, d)``: ``n`` ones then the fraction ``r`` (dropped when zero)."""
+    whole = math.floor(hours + CEIL_TOLERANCE)
+    fraction = hours - whole
+    if abs(fraction) < CEIL_TOLERANCE:
+        fraction = 0.0
+    kernel = np.ones(whole + 1)
+    kernel[-1] = fraction
+    if fraction == 0.0 and whole > 0:
+        kernel = kernel[:-1]
+    return kernel
+
+
+def concurrency(series, duration):
+    """``avg(s, d)``: events starting at the top of each hour and lasting ``d``, in progress per hour.
+
+    ``avg[t] = Σ_{k<n} s[t-k] + r·s[t-n]`` with ``n = floor(d/h)``, ``r = d/h - n``: a convolution of
+    each row with :func:`concurrency_kernel`, so the result runs ``len(kernel) - 1`` hours longer.
+    """
+    if isinstance(series, EmptyExplainableObject):
+        return series
+    hours = _hours(duration)
+    if hours <= 0:
+        raise ValueError(f"a duration must be positive to average concurrency, got {duration}")
+    kernel = concurrency_kernel(hours)
+    values = series.magnitude
+    length = values.shape[-1]
+    out = np.zeros(values.shape[:-1] + (length + len(kernel) - 1,))
+    whole = len(kernel) if kernel[-1] == 1.0 else len(kernel) - 1
+    if whole <= _DIRECT_KERNEL_MAX_HOURS:
+        for k in range(whole):
+            out[..., k:k + length] += values
+    else:
+        running = np.cumsum(np.concatenate([values, np.zeros(values.shape[:-1] + (whole,))], axis=-1), axis=-1)
+        out[..., :length + whole - 1] = running[..., :length + whole - 1]
+        out[..., whole:length + whole - 1] -= running[..., :length - 1]
+    if kernel[-1] != 1.0:
+        out[..., whole:whole + length] += kernel[-1] * values
+    return _retimed(series, out, series.data_array[TIME].values[0])
+
+
+def local_to_utc(series, timezone: str):
+    """A series on a local wall clock (naive hours) converted to UTC hour by hour.
+
+    Each local hour takes the UTC offset in force at that hour in ``timezone`` (IANA name). A local
+    hour that does not exist (spring forward) adds its value to the next existing hour; a local hour
+    that occurs twice (autumn back) maps to its first occurrence; the total is preserved. In zones
+    whose offset is not a whole number of hours, a local hour lands in the UTC hour it starts in.
+    """
+    if isinstance(series, EmptyExplainableObject):
+        return series
+    ZoneInfo(timezone)  # a clear error for an unknown zone
+    local = pd.DatetimeIndex(series.data_array[TIME].values)
+    aware = local.tz_localize(timezone, ambiguous=np.ones(len(local), dtype=bool), nonexistent="shift_forward")
+    utc_hours = (aware.tz_convert("UTC").tz_localize(None).values.astype("datetime64[h]")).astype(np.int64)
+    first = int(utc_hours.min())
+    positions = utc_hours - first
+    length = int(positions.max()) + 1
+    values = series.magnitude
+    if values.ndim == 1:
+        out = np.bincount(positions, weights=values, minlength=length)
+    else:
+        out = np.stack([np.bincount(positions, weights=row, minlength=length) for row in values])
+    start = np.datetime64(first, "h").astype("datetime64[ns]")
+    return _retimed(series, out, start)
+
+
+def ceil(series):
+    """Hour-by-hour ceiling, a value within 1e-9 (relative) of an integer counting as that integer."""
+    if isinstance(series, EmptyExplainableObject):
+        return series
+    values = series.magnitude
+    rounded = np.round(values)
+    near = np.abs(values - rounded) <= CEIL_TOLERANCE * np.maximum(np.abs(values), 1.0)
+    out = np.where(near, rounded, np.ceil(values))
+    return series._with(series.data_array.copy(data=out), unit=series.unit)
+
+
+def ceil_scalar(value: float) -> float:
+    """:func:`ceil` for one number."""
+    rounded = round(value)
+    if abs(value - rounded) <= CEIL_TOLERANCE * max(abs(value), 1.0):
+        return float(rounded)
+    return float(math.ceil(value))
+
+
+def cumsum(series):
+    """The running total along time."""
+    if isinstance(series, EmptyExplainableObject):
+        return series
+    return series._with(series.data_array.copy(data=np.cumsum(series.magnitude, axis=-1)), unit=series.unit)
+
+
+def _elementwise(fn, left, right):
+    if isinstance(right, ExplainableHourlyQuantities):
+        right = right.to(left.unit)
+        a, b = align(left.data_array, right.data_array)
+        return left._with(a.copy(data=fn(a.values, b.values)), unit=left.unit)
+    scalar = right.value.to(left.unit).magnitude if isinstance(right, ExplainableQuantity) else float(right)
+    return left._with(left.data_array.copy(data=fn(left.magnitude, scalar)), unit=left.unit)
+
+
+def maximum(left, right):
+    """Hour-by-hour maximum of a series and a series or scalar (in the left operand's unit)."""
+    return _elementwise(np.maximum, left, right)
+
+
+def minimum(left, right):
+    """Hour-by-hour minimum of a series and a series or scalar (in the left operand's unit)."""
+    return _elementwise(np.minimum, left, right)
+
+
+def constant_like(series, value: float, unit) -> ExplainableHourlyQuantities:
+    """A series with ``series``' span (and rows) holding ``value`` at every hour."""
+    return ExplainableHourlyQuantities(xr.full_like(series.data_array, float(value)), unit)
+
+
+def from_values(values, start, unit, usage_patterns=None) -> ExplainableHourlyQuantities:
+    """An hourly series from a numpy array and its first hour."""
+    return ExplainableHourlyQuantities(hourly_data_array(values, start, usage_patterns), unit)
