@@ -97,6 +97,7 @@ class Input(Declaration):
     conditional_choices : allowed values depending on another attribute.
     hourly : the value is an hourly series.
     timezone : the value is an IANA time zone name.
+    text : the value is free text.
     optional : ``∅`` (no value) is allowed.
     aliases : other keyword names accepted by the constructor (e-footprint 9 and seed spellings).
     source : source given to the default value.
@@ -106,7 +107,7 @@ class Input(Declaration):
 
     def __init__(self, unit=None, default=None, *, ge=None, gt=None, le=None, choices=None,
                  conditional_choices: ConditionalChoices | None = None, hourly=False, timezone=False,
-                 optional=False, aliases: Sequence[str] = (), source=Sources.HYPOTHESIS, doc: str = ""):
+                 text=False, optional=False, aliases: Sequence[str] = (), source=Sources.HYPOTHESIS, doc: str = ""):
         super().__init__(doc)
         self.unit = as_unit(unit) if unit is not None else None
         self._default = default
@@ -115,13 +116,14 @@ class Input(Declaration):
         self.conditional_choices = conditional_choices
         self.hourly = hourly
         self.timezone = timezone
+        self.text = text
         self.optional = optional
         self.aliases = tuple(aliases)
         self.source = source
 
     @property
     def is_choice(self) -> bool:
-        return self._choices is not None or self.timezone
+        return self._choices is not None or self.timezone or self.text
 
     @property
     def choices(self) -> list | None:
@@ -157,6 +159,8 @@ class Input(Declaration):
         return " and ".join(parts)
 
     def allowed_text(self) -> str:
+        if self.text:
+            return "a text (str)"
         if self.is_choice and not self.timezone:
             return f"one of {self.choices}"
         if self.timezone:
@@ -241,10 +245,12 @@ class Link(Declaration):
     structural = True
     is_list = False
 
-    def __init__(self, target, *, optional=False, aliases: Sequence[str] = (), doc: str = ""):
+    def __init__(self, target, *, optional=False, default_factory: Callable | None = None,
+                 aliases: Sequence[str] = (), doc: str = ""):
         super().__init__(doc)
         self._target = target
         self.optional = optional
+        self.default_factory = default_factory
         self.aliases = tuple(aliases)
 
     @property
@@ -302,15 +308,19 @@ class Backlink(Declaration):
 
 
 class Via(Declaration):
-    """The objects a forward path from this object reaches, without duplicates, in path order."""
+    """The objects forward paths from this object reach, without duplicates, in path order.
+
+    Several paths may be given (objects of different classes reach their targets differently); the
+    result is their union.
+    """
 
     kind = "via"
     structural = True
     is_list = True
 
-    def __init__(self, path: str, doc: str = ""):
+    def __init__(self, *paths: str, doc: str = ""):
         super().__init__(doc)
-        self.path = parse_path(path)
+        self.paths = tuple(parse_path(path) for path in paths)
 
 
 class Calculated(Declaration):

@@ -96,11 +96,15 @@ class Model:
     def write(self, obj, attr: str, value) -> None:
         self.apply([(self.nodes[node_key(obj, attr)], value)])
 
-    def add_object(self, obj, values: dict) -> None:
-        """Register a new object with its (unvalidated) inputs and links, as one transaction."""
-        self.apply(new_objects=[(obj, values)])
+    def add_object(self, obj, values: dict, compute: bool = False) -> None:
+        """Register a new object with its (unvalidated) inputs and links, as one transaction.
 
-    def apply(self, changes=(), new_objects=(), simulation=None) -> Journal:
+        With ``compute``, the object's calculated attributes (and every stale node they need) are
+        computed in the same transaction: a failing formula then leaves no object behind.
+        """
+        self.apply(new_objects=[(obj, values)], compute_new=compute)
+
+    def apply(self, changes=(), new_objects=(), simulation=None, compute_new=False) -> Journal:
         """Apply changes ``[(node, value)]`` and new objects as one transaction (module docstring)."""
         with self.lock:
             journal = Journal(self)
@@ -118,7 +122,11 @@ class Model:
                 changed_links = {node_key(o, a) for o, a, _ in link_changes} | structural
                 roots |= structural | self._rewire(changed_links, journal)
                 self._check_structure(structural, journal)
-                self._compute(plan(self, mark_stale(self, roots, journal)), journal, simulation)
+                to_run = mark_stale(self, roots, journal)
+                if compute_new:
+                    to_run += [node_key(obj, name) for obj, _ in new_objects
+                               for name in type(obj).calculated_attributes()]
+                self._compute(plan(self, to_run), journal, simulation)
             except BaseException:
                 journal.rollback()
                 raise
@@ -201,7 +209,7 @@ class Model:
         self._indexed_classes.add(cls)
         for decl in cls.declarations().values():
             if decl.kind == "via":
-                paths = [decl.path]
+                paths = list(decl.paths)
             elif decl.kind == "backlink":
                 paths = [path for _, path in decl.sources]
             else:

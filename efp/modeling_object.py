@@ -14,6 +14,7 @@ import re
 import networkx as nx
 
 from efp.declarations import Calculated, Declaration, Input
+from efp.declarations import describe as describe_value
 from efp.errors import GraphCycleError, ValidationError
 from efp.model import current_model
 from efp.values import EmptyExplainableObject
@@ -54,6 +55,8 @@ class ModelingObject:
 
     _declarations: dict[str, Declaration] = {}
     _archetypes: tuple[str, ...] = ()
+    #: compute every calculated attribute when the object is created (a System does).
+    compute_on_creation = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -84,8 +87,14 @@ class ModelingObject:
 
     @classmethod
     def settable(cls) -> list[str]:
-        """Names of the inputs and links, in the order positional arguments take them."""
-        return [n for n, d in cls._declarations.items() if d.kind in ("input", "link", "list_link")]
+        """Names of the inputs and links, in the order positional arguments take them.
+
+        A class may set ``input_order`` (a tuple of names) to choose that order; other settable
+        attributes follow in declaration order.
+        """
+        names = [n for n, d in cls._declarations.items() if d.kind in ("input", "link", "list_link")]
+        order = [n for n in getattr(cls, "input_order", ()) if n in names]
+        return order + [n for n in names if n not in order]
 
     @classmethod
     def calculated_attributes(cls) -> list[str]:
@@ -151,7 +160,7 @@ class ModelingObject:
         self.name = name
         self.id = object_id or make_id(name)
         self._model = current_model()
-        self._model.add_object(self, values)
+        self._model.add_object(self, values, compute=self.compute_on_creation)
 
     @classmethod
     def _aliases(cls) -> dict[str, str]:
@@ -173,7 +182,8 @@ class ModelingObject:
         for key, value in kwargs.items():
             target = key if key in order else aliases.get(key)
             if target is None:
-                raise ValidationError(f"{describe}: got the unknown attribute {key!r}; allowed: {order}")
+                raise ValidationError(f"{describe}: got the unknown attribute {key!r} = {describe_value(value)}; "
+                                      f"allowed: {order}")
             if target in values:
                 raise ValidationError(f"{describe}: {target!r} given twice")
             values[target] = value
@@ -185,6 +195,8 @@ class ModelingObject:
                 values[attr] = decl.default_value()
             elif decl.kind == "list_link":
                 values[attr] = []
+            elif decl.kind == "link" and decl.default_factory is not None:
+                values[attr] = decl.default_factory()
             elif decl.kind == "link" and decl.optional:
                 values[attr] = None
             else:

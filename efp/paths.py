@@ -13,6 +13,8 @@ import functools
 import re
 from dataclasses import dataclass
 
+from efp.errors import LinkError
+
 _SEGMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[\])?$")
 
 
@@ -41,10 +43,11 @@ class Path:
 
 @functools.lru_cache(maxsize=None)
 def parse_path(text: str) -> Path:
-    """Parse ``"a.b[].c"`` into segments; raise ``ValueError`` on a malformed path."""
+    """Parse ``"a.b[].c"`` into segments; raise :class:`~efp.errors.LinkError` (a ``ValueError``) on a
+    malformed path."""
     if text == "self":
         return Path(text, ())
     parts = text.split(".")
     if not parts or not all(_SEGMENT.match(part) for part in parts):
-        raise ValueError(f"malformed input path {text!r}: expected names joined by '.', lists marked '[]'")
+        raise LinkError(f"malformed input path {text!r}: expected names joined by '.', lists marked '[]'")
     return Path(text, tuple(Segment(part.rstrip("[]"), part.endswith("[]")) for part in parts))

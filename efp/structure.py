@@ -73,11 +73,14 @@ def evaluate_structural(obj, decl) -> list:
     """The current value of a backlink or via declaration on ``obj``."""
     model = obj._model
     if decl.kind == "via":
-        return _unique_in_order(forward_walk([obj], decl.path.segments))
-    from efp.modeling_object import class_named
+        return _unique_in_order(o for path in decl.paths for o in forward_walk([obj], path.segments))
+    from efp.modeling_object import registered_classes
+    classes = registered_classes()
     found = []
     for class_name, path in decl.sources:
-        source_cls = class_named(class_name)
+        source_cls = classes.get(class_name)
+        if source_cls is None:  # a class never defined (e.g. its module not imported) has no instances
+            continue
         found.extend(o for o in reverse_walk([obj], path.segments, model) if isinstance(o, source_cls))
     return sorted(_unique_in_order(found), key=lambda o: model.sequence[o.id])
 

@@ -32,6 +32,8 @@ def _normalise(operand):
         raise TypeError(f"no arithmetic on the non-numeric value {operand!r}")
     if isinstance(operand, ExplainableValue):
         return operand
+    if isinstance(operand, pint.Unit):
+        return ExplainableQuantity(to_quantity(1.0 * operand))
     if isinstance(operand, (pint.Quantity, numbers.Real)) and not isinstance(operand, bool):
         return ExplainableQuantity(to_quantity(operand))
     raise TypeError(f"cannot combine an efp value with {type(operand).__name__} {operand!r}")
@@ -105,3 +107,11 @@ def _hourly(op, left, right, label):
     else:
         data = fn(left.magnitude, right.data_array * factor if factor != 1.0 else right.data_array)
     return ExplainableHourlyQuantities(data, unit, label=label)
+
+
+def total(values):
+    """The sum of values, ``∅`` for an empty list (model.md §1: ``sum([]) = ∅``)."""
+    result = EmptyExplainableObject()
+    for value in values:
+        result = binary("add", result, value)
+    return result

@@ -1,6 +1,7 @@
 """Scalar quantities with a unit: :class:`ExplainableQuantity` and the user-facing :class:`SourceValue`."""
 from __future__ import annotations
 
+import math
 import numbers
 
 import pint
@@ -26,6 +27,8 @@ def to_quantity(value) -> pint.Quantity:
 
 def format_magnitude(magnitude: float) -> str:
     """A short human form: integers without decimals, others rounded to two decimals or 3 digits."""
+    if not math.isfinite(magnitude):  # NaN and infinities have no int(); error messages print them
+        return str(magnitude)
     if magnitude == int(magnitude) and abs(magnitude) < 1e15:
         return str(int(magnitude))
     if abs(magnitude) >= 0.01:

@@ -5,7 +5,7 @@
   convolution with the kernel ``[1, …, 1, r]``.
 - :func:`local_to_utc`: the DST-aware conversion of a series on a local wall clock to UTC.
 - :func:`ceil`, :func:`cumsum`, :func:`maximum`, :func:`minimum`: hour-by-hour helpers with the
-  model's conventions (``ceil`` ignores float noise below 1e-9 relative).
+  model's conventions (``ceil`` ignores float noise: see :func:`ceil`).
 
 Every function accepts ``∅`` and returns ``∅`` where the model says "no value".
 """
@@ -121,12 +121,17 @@ def local_to_utc(series, timezone: str):
 
 
 def ceil(series):
-    """Hour-by-hour ceiling, a value within 1e-9 (relative) of an integer counting as that integer."""
+    """Hour-by-hour ceiling that ignores float noise: a value within 1e-9 of an integer counts as it.
+
+    The tolerance is 1e-9 of one unit (one instance), not of the value: ``2.0000000000000004`` needs 2
+    instances, but 45,876.0000337 instances of real demand need 45,877 (a tolerance relative to the
+    value would drop up to 1e-9 × the count of real demand; the reference figures count it).
+    """
     if isinstance(series, EmptyExplainableObject):
         return series
     values = series.magnitude
     rounded = np.round(values)
-    near = np.abs(values - rounded) <= CEIL_TOLERANCE * np.maximum(np.abs(values), 1.0)
+    near = np.abs(values - rounded) <= CEIL_TOLERANCE
     out = np.where(near, rounded, np.ceil(values))
     return series._with(series.data_array.copy(data=out), unit=series.unit)
 
@@ -134,7 +139,7 @@ def ceil(series):
 def ceil_scalar(value: float) -> float:
     """:func:`ceil` for one number."""
     rounded = round(value)
-    if abs(value - rounded) <= CEIL_TOLERANCE * max(abs(value), 1.0):
+    if abs(value - rounded) <= CEIL_TOLERANCE:
         return float(rounded)
     return float(math.ceil(value))
 

@@ -1,0 +1,105 @@
+"""Jobs: the server requests a journey step makes, hour by hour and per usage pattern (model.md §2).
+
+Per-usage-pattern quantities are one hourly array with a ``usage_pattern`` dimension (rows labelled by
+usage pattern id): ``job.hourly_occurrences_per_usage_pattern[usage_pattern]`` is one row, a view.
+"""
+from __future__ import annotations
+
+import math
+
+from efp import Backlink, Input, Link, ModelingObject, calculated, u
+from efp.values.algebra import total
+from efp.values.stacking import stack
+from efp.values.timeops import concurrency, shift
+
+ONE_HOUR = 1 * u.hour
+
+
+def _whole_hours(hours: float) -> int:
+    return math.floor(hours + 1e-9)
+
+
+class JobBase(ModelingObject):
+    """What every job shares: how its requests spread over hours and usage patterns."""
+
+    data_download = Input("MB", 0 * u.MB, ge=0,
+                          doc="Traffic the network carries on top of data_transferred (the seed's spelling).")
+    steps = Backlink(("UserJourneyStep", "jobs[]"))
+    usage_patterns = Backlink(("UsagePattern", "user_journey.uj_steps[].jobs[]"))
+
+    @calculated(unit="dimensionless", inputs={
+        "job": "self", "usage_patterns": "usage_patterns",
+        "starts": "usage_patterns[].utc_hourly_user_journey_starts",
+        "offsets": "usage_patterns[].user_journey.job_start_offsets"})
+    def hourly_occurrences_per_usage_pattern(job, usage_patterns, starts, offsets):
+        """Requests started each hour, per usage pattern: the journeys' starts shifted by the whole
+        hours elapsed in the journey before each step that lists the job (once per listing)."""
+        rows = [total(shift(up_starts, _whole_hours(hours)) for hours in up_offsets.value.get(job.id, ()))
+                for up_starts, up_offsets in zip(starts, offsets)]
+        return stack([up.id for up in usage_patterns], rows)
+
+    @calculated(unit="dimensionless")
+    def hourly_avg_occurrences_per_usage_pattern(hourly_occurrences_per_usage_pattern, request_duration):
+        """Requests in progress during each hour, per usage pattern (the concurrency kernel)."""
+        return concurrency(hourly_occurrences_per_usage_pattern, request_duration)
+
+    @calculated(unit="GB")
+    def hourly_data_transferred_per_usage_pattern(hourly_avg_occurrences_per_usage_pattern, data_transferred,
+                                                  data_download, request_duration):
+        """Network traffic each hour, per usage pattern: requests in progress times their traffic
+        rate (a long request spreads its data like its load)."""
+        return hourly_avg_occurrences_per_usage_pattern * (data_transferred + data_download) * ONE_HOUR \
+            / request_duration
+
+    @calculated(unit="GB")
+    def hourly_data_stored_per_usage_pattern(hourly_avg_occurrences_per_usage_pattern, data_stored,
+                                             request_duration):
+        """Data written (or deleted, if negative) each hour, per usage pattern, at the requests' rate."""
+        return hourly_avg_occurrences_per_usage_pattern * data_stored * ONE_HOUR / request_duration
+
+    @calculated(unit="dimensionless")
+    def hourly_occurrences_across_usage_patterns(hourly_occurrences_per_usage_pattern):
+        """Requests started each hour, all usage patterns together."""
+        return _across(hourly_occurrences_per_usage_pattern)
+
+    @calculated(unit="dimensionless")
+    def hourly_avg_occurrences_across_usage_patterns(hourly_avg_occurrences_per_usage_pattern):
+        """Requests in progress each hour, all usage patterns together."""
+        return _across(hourly_avg_occurrences_per_usage_pattern)
+
+    @calculated(unit="GB")
+    def hourly_data_transferred_across_usage_patterns(hourly_data_transferred_per_usage_pattern):
+        """Network traffic each hour, all usage patterns together."""
+        return _across(hourly_data_transferred_per_usage_pattern)
+
+    @calculated(unit="GB")
+    def hourly_data_stored_across_usage_patterns(hourly_data_stored_per_usage_pattern):
+        """Data written each hour, all usage patterns together."""
+        return _across(hourly_data_stored_per_usage_pattern)
+
+
+def _across(per_pattern):
+    return per_pattern.sum_over_usage_patterns() if hasattr(per_pattern, "sum_over_usage_patterns") else per_pattern
+
+
+class Job(JobBase):
+    """A request to a server: its traffic, stored data, duration, compute and RAM."""
+
+    input_order = ("server", "data_transferred", "data_download", "data_stored", "request_duration",
+                   "compute_needed", "ram_needed")
+
+    server = Link("ServerBase", doc="The server that answers the request.")
+    data_transferred = Input("MB", 150 * u.kB, ge=0, doc="Everything one request moves over the network.")
+    data_stored = Input("MB", 100 * u.kB, doc="Data one request stores (negative: deletes).")
+    request_duration = Input("s", 1 * u.s, gt=0, doc="How long one request keeps the server busy.")
+    compute_needed = Input("cpu_core", 0.1 * u.cpu_core, ge=0, aliases=("cpu_needed",),
+                           doc="Compute one request uses while it runs.")
+    ram_needed = Input("MB", 50 * u.MB, ge=0, doc="RAM one request uses while it runs.")
+
+
+class GPUJob(Job):
+    """A job on a GPU server: its compute is counted in GPUs."""
+
+    server = Link("GPUServer", doc="The GPU server that answers the request.")
+    compute_needed = Input("gpu", 1 * u.gpu, ge=0, aliases=("cpu_needed", "gpu_needed"),
+                           doc="GPUs one request uses while it runs.")

@@ -1,0 +1,88 @@
+"""System: the usage patterns of a service and its footprint in four categories (model.md §4).
+
+Categories and their objects: ``Servers`` (every server a journey's job runs on), ``Storage`` (their
+storages), ``Network`` (the usage patterns' networks, energy only) and ``Devices`` (the usage patterns).
+Objects are keyed by identity, never by name: two servers that share a name both count.
+Creating a System computes everything it needs, in one transaction.
+"""
+from __future__ import annotations
+
+from efp import ListLink, ModelingObject, Via, calculated
+from efp.values import EmptyExplainableObject
+from efp.values.algebra import total
+
+_JOBS = "usage_patterns[].user_journey.uj_steps[].jobs[]"
+CATEGORIES = ("Servers", "Storage", "Network", "Devices")
+
+
+class System(ModelingObject):
+    """A digital service: its usage patterns, and the footprints of everything they use."""
+
+    compute_on_creation = True
+
+    usage_patterns = ListLink("UsagePattern", doc="The usage patterns of the service.")
+    servers = Via(f"{_JOBS}.server", f"{_JOBS}.service.server", doc="Servers the journeys' jobs run on.")
+    storages = Via(f"{_JOBS}.server.storage", f"{_JOBS}.service.server.storage", doc="Those servers' storages.")
+    networks = Via("usage_patterns[].network", doc="The usage patterns' networks.")
+
+    @calculated(unit="kg", inputs={
+        "server_fabrication": "servers[].instances_fabrication_footprint",
+        "server_energy": "servers[].energy_footprint",
+        "storage_fabrication": "storages[].instances_fabrication_footprint",
+        "storage_energy": "storages[].energy_footprint",
+        "network_energy": "networks[].energy_footprint",
+        "device_fabrication": "usage_patterns[].instances_fabrication_footprint",
+        "device_energy": "usage_patterns[].energy_footprint"})
+    def total_footprint(server_fabrication, server_energy, storage_fabrication, storage_energy, network_energy,
+                        device_fabrication, device_energy):
+        """Every object's fabrication and energy footprints, summed hour by hour."""
+        return total([*server_fabrication, *server_energy, *storage_fabrication, *storage_energy,
+                      *network_energy, *device_fabrication, *device_energy])
+
+    # ------------------------------------------------------------------ per category and object
+    def objects_by_category(self) -> dict[str, list]:
+        return {"Servers": self.servers, "Storage": self.storages, "Network": self.networks,
+                "Devices": list(self.usage_patterns)}
+
+    @property
+    def fabrication_footprints(self) -> dict:
+        """Category → object → hourly fabrication footprint (networks: ∅)."""
+        return {category: {obj: (EmptyExplainableObject() if category == "Network"
+                                 else obj.instances_fabrication_footprint) for obj in objects}
+                for category, objects in self.objects_by_category().items()}
+
+    @property
+    def energy_footprints(self) -> dict:
+        """Category → object → hourly energy footprint."""
+        return {category: {obj: obj.energy_footprint for obj in objects}
+                for category, objects in self.objects_by_category().items()}
+
+    @staticmethod
+    def _sums(footprints: dict) -> dict:
+        return {category: {obj: value.sum().to("kg") if value else _zero_kg() for obj, value in by_object.items()}
+                for category, by_object in footprints.items()}
+
+    @property
+    def fabrication_footprint_sum_over_period(self) -> dict:
+        """Category → object → fabrication footprint summed over every hour (kg)."""
+        return self._sums(self.fabrication_footprints)
+
+    @property
+    def energy_footprint_sum_over_period(self) -> dict:
+        """Category → object → energy footprint summed over every hour (kg)."""
+        return self._sums(self.energy_footprints)
+
+    @property
+    def total_fabrication_footprint_sum_over_period(self) -> dict:
+        """Category → fabrication footprint summed over objects and hours (kg)."""
+        return {c: sum(by_object.values(), _zero_kg()) for c, by_object in self.fabrication_footprint_sum_over_period.items()}
+
+    @property
+    def total_energy_footprint_sum_over_period(self) -> dict:
+        """Category → energy footprint summed over objects and hours (kg)."""
+        return {c: sum(by_object.values(), _zero_kg()) for c, by_object in self.energy_footprint_sum_over_period.items()}
+
+
+def _zero_kg():
+    from efp import ExplainableQuantity, u
+    return ExplainableQuantity(0 * u.kg, label="no footprint")
