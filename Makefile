@@ -26,6 +26,9 @@ system-deps:
 		echo "not root: skipping Debian packages$$missing (tests that need them will say so)"; \
 	fi
 
+demo: $(STAMP)
+	$(BIN)/python -m efp_builders.quickstart
+
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q
 
