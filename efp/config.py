@@ -20,7 +20,7 @@ _address_client = None
 
 
 def scheduler() -> str:
-    return os.environ.get("EFP_SCHEDULER", "threads")
+    return os.environ.get("EFP_SCHEDULER", "sync")
 
 
 def set_client(client) -> None:

@@ -32,7 +32,7 @@ import pint
 from efp.errors import EfpError, FormulaError, GraphCycleError, LinkError, ValidationError
 from efp.journal import Journal
 from efp.linked_list import LinkedList
-from efp.propagation import mark_stale, plan
+from efp.propagation import mark_stale, plan, topological_order
 from efp.scheduling import run_plan
 from efp.states import Node, State
 from efp.structure import (affected_structural_nodes, evaluate_structural, node_key, resolve_path,
@@ -104,14 +104,22 @@ class Model:
         """
         self.apply(new_objects=[(obj, values)], compute_new=compute)
 
-    def apply(self, changes=(), new_objects=(), simulation=None, compute_new=False) -> Journal:
-        """Apply changes ``[(node, value)]`` and new objects as one transaction (module docstring)."""
+    def apply(self, changes=(), new_objects=(), simulation=None, compute_new=False, preset=None,
+              compute_keys=()) -> Journal:
+        """Apply changes ``[(node, value)]`` and new objects as one transaction (module docstring).
+
+        ``preset`` (``{node key: value}``, calculated nodes of the new objects) stores saved results as
+        FRESH without running their formulas (loading a file, :mod:`efp.serialization`); a value is
+        taken only when every calculated node it depends on is FRESH too, so invariant 1 of
+        :mod:`efp.states` holds. ``compute_keys`` are further nodes computed in the same transaction.
+        """
         with self.lock:
             journal = Journal(self)
             try:
                 validated = [(node, self._validate(node, value)) for node, value in changes]
                 new_objects = [(obj, self._validate_new(obj, values)) for obj, values in new_objects]
                 self._check_object_rules(validated, new_objects)
+                validated = [(node, value) for node, value in validated if not _same_targets(node, value)]
                 roots, link_changes = set(), []
                 for obj, values in new_objects:
                     link_changes += self._register(obj, values, journal)
@@ -123,6 +131,9 @@ class Model:
                 roots |= structural | self._rewire(changed_links, journal)
                 self._check_structure(structural, journal)
                 to_run = mark_stale(self, roots, journal)
+                if preset:
+                    self._preset(preset, journal)
+                to_run += [key for key in compute_keys if self.nodes[key].state is not State.FRESH]
                 if compute_new:
                     to_run += [node_key(obj, name) for obj, _ in new_objects
                                for name in type(obj).calculated_attributes()]
@@ -320,6 +331,14 @@ class Model:
         self.objects.pop(obj.id, None)
         self.sequence.pop(obj.id, None)
 
+    def _preset(self, values: dict, journal) -> None:
+        for key in topological_order(self.graph, set(values)):
+            node = self.nodes[key]
+            if key not in journal.created_keys or not node.calculated:
+                raise ValidationError(f"{key}: only calculated attributes of new objects take saved values")
+            if all(not self.nodes[dep].calculated or self.nodes[dep].state is State.FRESH for dep in node.deps):
+                self._store(node, values[key], journal)
+
     # ------------------------------------------------------------------ computing
     def _compute(self, order: list[str], journal, simulation=None) -> None:
         self.last_plan = order
@@ -352,9 +371,23 @@ class Model:
         node.value, node.state, node.error = value, State.FRESH, None
 
 
+def _same_targets(node: Node, value) -> bool:
+    """A link or list link set to the very targets it has: no change (``parts += [...]`` extends the list
+    in place, then Python sets the same list again, which must not recompute a second time)."""
+    if node.decl.kind == "link":
+        return value is node.value
+    if node.decl.kind == "list_link":
+        return len(value) == len(node.value) and all(a is b for a, b in zip(value, node.value))
+    return False
+
+
 def _check_finite(describe: str, value) -> None:
-    magnitude = getattr(value, "magnitude", None)
-    if magnitude is not None and not np.all(np.isfinite(magnitude)):
+    if isinstance(value, ExplainableHourlyQuantities):
+        finite = value.is_finite()
+    else:
+        magnitude = getattr(value, "magnitude", None)
+        finite = magnitude is None or bool(np.isfinite(magnitude))
+    if not finite:
         raise FormulaError(f"{describe}: its formula gave a value that is not finite (NaN or infinity); "
                            f"check the inputs it reads (a zero lifespan, capacity or duration?)")
 

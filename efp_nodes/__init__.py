@@ -2,7 +2,8 @@
 
 Infrastructure (Storage, Server, GPUServer, Network), end-user devices (Device), countries (Country,
 Countries), usage (Job, GPUJob, UserJourneyStep, UserJourney, UsagePattern) and the System that adds
-them up, plus the seed's and e-footprint 9's spellings (see :mod:`efp_nodes.aliases`).
+them up, plus the seed's and e-footprint 9's spellings (see :mod:`efp_nodes.aliases`), and JSON files
+(:func:`system_to_json`, :func:`json_to_system`, in :mod:`efp_nodes.json_io`).
 """
 from efp_nodes.country import Countries, Country
 from efp_nodes.device import Device
@@ -20,9 +21,10 @@ from efp_nodes.user_journey_step import UserJourneyStep
 from efp_nodes.aliases import (USAGE_PATTERN_VIEW_CLASSES_TO_IGNORE, Autoscaling, Hardware, OnPremise,
                                Serverless, UsageJourney, UsageJourneyStep, default_box, default_laptop,
                                default_screen, default_smartphone, default_ssd, default_hdd)
+from efp_nodes.json_io import json_to_system, system_to_json
 
 __all__ = ["Countries", "Country", "Device", "GPUServer", "GPUJob", "Job", "JobBase", "Network", "Server",
            "ServerBase", "ServerTypes", "Storage", "System", "UsagePattern", "UserJourney", "UserJourneyStep",
            "USAGE_PATTERN_VIEW_CLASSES_TO_IGNORE", "Autoscaling", "Hardware", "OnPremise", "Serverless",
            "UsageJourney", "UsageJourneyStep", "default_box", "default_laptop", "default_screen",
-           "default_smartphone", "default_ssd", "default_hdd"]
+           "default_smartphone", "default_ssd", "default_hdd", "system_to_json", "json_to_system"]

@@ -48,14 +48,14 @@ class JobBase(ModelingObject):
                                                   data_download, request_duration):
         """Network traffic each hour, per usage pattern: requests in progress times their traffic
         rate (a long request spreads its data like its load)."""
-        return hourly_avg_occurrences_per_usage_pattern * (data_transferred + data_download) * ONE_HOUR \
-            / request_duration
+        rate = ((data_transferred + data_download) * ONE_HOUR / request_duration).to(u.GB)
+        return hourly_avg_occurrences_per_usage_pattern * rate
 
     @calculated(unit="GB")
     def hourly_data_stored_per_usage_pattern(hourly_avg_occurrences_per_usage_pattern, data_stored,
                                              request_duration):
         """Data written (or deleted, if negative) each hour, per usage pattern, at the requests' rate."""
-        return hourly_avg_occurrences_per_usage_pattern * data_stored * ONE_HOUR / request_duration
+        return hourly_avg_occurrences_per_usage_pattern * (data_stored * ONE_HOUR / request_duration).to(u.GB)
 
     @calculated(unit="dimensionless")
     def hourly_occurrences_across_usage_patterns(hourly_occurrences_per_usage_pattern):

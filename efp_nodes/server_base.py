@@ -60,31 +60,33 @@ class ServerBase(ModelingObject):
         """RAM the jobs need each hour: concurrent requests times each request's RAM."""
         return total(o * r for o, r in zip(occurrences, ram_needed))
 
-    @calculated(unit="cpu_core", inputs={"occurrences": "jobs[].hourly_avg_occurrences_across_usage_patterns",
-                                         "compute_needed": "jobs[].compute_needed"})
-    def hour_by_hour_compute_need(occurrences, compute_needed):
-        """Compute the jobs need each hour: concurrent requests times each request's compute."""
-        return total(o * c for o, c in zip(occurrences, compute_needed))
+    @calculated(inputs={"occurrences": "jobs[].hourly_avg_occurrences_across_usage_patterns",
+                        "compute_needed": "jobs[].compute_needed"})
+    def hour_by_hour_compute_need(occurrences, compute_needed, compute):
+        """Compute the jobs need each hour: concurrent requests times each request's compute (in the
+        unit of the server's compute: cpu_core, or gpu for a GPU server)."""
+        return total(o * c for o, c in zip(occurrences, compute_needed)).to(compute.unit)
 
     @calculated(unit="GB", inputs={"services": "installed_services[].base_ram_consumption"})
     def occupied_ram_per_instance(base_ram_consumption, services):
         """RAM taken on each instance before any job: the server's own and its services'."""
         return base_ram_consumption + total(services)
 
-    @calculated(unit="cpu_core", inputs={"services": "installed_services[].base_compute_consumption"})
-    def occupied_compute_per_instance(base_compute_consumption, services):
+    @calculated(inputs={"services": "installed_services[].base_compute_consumption"})
+    def occupied_compute_per_instance(base_compute_consumption, services, compute):
         """Compute taken on each instance before any job: the server's own and its services'."""
-        return base_compute_consumption + total(services)
+        return (base_compute_consumption + total(services)).to(compute.unit)
 
     @calculated(unit="GB", inputs={"server": "self"})
     def available_ram_per_instance(ram, server_utilization_rate, occupied_ram_per_instance, server):
         """RAM left for jobs on each instance; a capacity error when none is left."""
         return _available(ram, server_utilization_rate, occupied_ram_per_instance, server, "ram")
 
-    @calculated(unit="cpu_core", inputs={"server": "self"})
+    @calculated(inputs={"server": "self"})
     def available_compute_per_instance(compute, server_utilization_rate, occupied_compute_per_instance, server):
         """Compute left for jobs on each instance; a capacity error when none is left."""
-        return _available(compute, server_utilization_rate, occupied_compute_per_instance, server, "compute")
+        return _available(compute, server_utilization_rate, occupied_compute_per_instance, server,
+                          "compute").to(compute.unit)
 
     @calculated(unit="dimensionless")
     def raw_nb_of_instances(hour_by_hour_ram_need, available_ram_per_instance, hour_by_hour_compute_need,

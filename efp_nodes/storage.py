@@ -151,7 +151,10 @@ class Storage(ModelingObject):
             return nb_of_instances
         needed, freed = _absolute(storage_needed), _absolute(storage_freed)
         dumps = _absolute(automatic_storage_dumps_after_storage_duration)
-        busiest = needed if isinstance(freed, EmptyExplainableObject) else maximum(needed, freed)
+        if isinstance(needed, EmptyExplainableObject) or isinstance(freed, EmptyExplainableObject):
+            busiest = needed + freed  # one of them is ∅: the other one
+        else:
+            busiest = maximum(needed, freed)
         active = (busiest + dumps) / storage_capacity
         return minimum(active.to(u.dimensionless), nb_of_instances)
 

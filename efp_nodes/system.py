@@ -10,6 +10,7 @@ from __future__ import annotations
 from efp import ListLink, ModelingObject, Via, calculated
 from efp.values import EmptyExplainableObject
 from efp.values.algebra import total
+from efp_nodes import system_plots
 
 _JOBS = "usage_patterns[].user_journey.uj_steps[].jobs[]"
 CATEGORIES = ("Servers", "Storage", "Network", "Devices")
@@ -24,6 +25,11 @@ class System(ModelingObject):
     servers = Via(f"{_JOBS}.server", f"{_JOBS}.service.server", doc="Servers the journeys' jobs run on.")
     storages = Via(f"{_JOBS}.server.storage", f"{_JOBS}.service.server.storage", doc="Those servers' storages.")
     networks = Via("usage_patterns[].network", doc="The usage patterns' networks.")
+
+    def __init__(self, name: str, *args, **kwargs):
+        super().__init__(name, *args, **kwargs)
+        #: per-category and per-object sums after creation and after each change (:mod:`efp_nodes.system_plots`)
+        self.footprint_history = system_plots.track_footprint_history(self)
 
     @calculated(unit="kg", inputs={
         "server_fabrication": "servers[].instances_fabrication_footprint",
@@ -81,6 +87,15 @@ class System(ModelingObject):
     def total_energy_footprint_sum_over_period(self) -> dict:
         """Category → energy footprint summed over objects and hours (kg)."""
         return {c: sum(by_object.values(), _zero_kg()) for c, by_object in self.energy_footprint_sum_over_period.items()}
+
+    # ------------------------------------------------------------------ charts (bokeh, loaded when drawing)
+    def plot_footprints_by_category_and_object(self, filepath=None, notebook=None):
+        """Fabrication and energy per category, stacked by object, with totals and shares (.html or .png)."""
+        return system_plots.plot_footprints_by_category_and_object(self, filepath, notebook=notebook)
+
+    def plot_emission_diffs(self, filepath=None, from_start: bool = False, notebook=None):
+        """Footprints per category and phase before and after the last change (or all changes: ``from_start``)."""
+        return system_plots.plot_emission_diffs(self, filepath, from_start=from_start, notebook=notebook)
 
 
 def _zero_kg():

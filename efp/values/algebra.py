@@ -102,6 +102,12 @@ def _hourly(op, left, right, label):
     if isinstance(left, ExplainableHourlyQuantities) and isinstance(right, ExplainableHourlyQuantities):
         a, b = align(left.data_array, right.data_array)
         data = fn(a, b * factor if factor != 1.0 else b)
+    elif op == "mul" and isinstance(left, ExplainableHourlyQuantities):
+        return _labelled(left.scaled(right.magnitude, unit), label)
+    elif op == "mul":
+        return _labelled(right.scaled(left.magnitude, unit), label)
+    elif op == "div" and isinstance(left, ExplainableHourlyQuantities):
+        return _labelled(left.scaled(1.0 / right.magnitude, unit), label)
     elif isinstance(left, ExplainableHourlyQuantities):
         data = fn(left.data_array, right.magnitude * factor)
     else:
@@ -109,9 +115,27 @@ def _hourly(op, left, right, label):
     return ExplainableHourlyQuantities(data, unit, label=label)
 
 
+def _labelled(value, label):
+    value.label = label
+    return value
+
+
 def total(values):
-    """The sum of values, ``∅`` for an empty list (model.md §1: ``sum([]) = ∅``)."""
-    result = EmptyExplainableObject()
+    """The sum of values, ``∅`` for an empty list (model.md §1: ``sum([]) = ∅``).
+
+    Several hourly series are added into one buffer over the union of their spans (one allocation,
+    however many terms); scalars and ``∅`` follow :func:`binary`'s rules.
+    """
+    values = list(values)
+    series = [v for v in values if isinstance(v, ExplainableHourlyQuantities)]
+    if len(series) < 3:
+        result = EmptyExplainableObject()
+        for value in values:
+            result = binary("add", result, value)
+        return result
+    from efp.values.stacking import accumulate
+    result = accumulate(series)
     for value in values:
-        result = binary("add", result, value)
+        if not isinstance(value, ExplainableHourlyQuantities):
+            result = binary("add", result, value)
     return result

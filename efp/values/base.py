@@ -83,6 +83,26 @@ class ExplainableValue:
         from efp.explanation import ancestors_graph
         return ancestors_graph(self)
 
+    def plot(self, filepath=None, xlims=None, cumsum: bool = False, **options):
+        """Draw this hourly series with bokeh (see :mod:`efp.plotting.hourly`).
+
+        Long spans show the daily min–max band and daily mean, short spans and ``xlims`` windows every
+        hour, ``cumsum=True`` the cumulative sum; a simulation that changed the value adds its curve.
+        In a notebook the plot is shown inline; otherwise it is written to ``filepath`` (``.html``,
+        self-contained, or ``.png``; by default a file named after the label) and the path returned.
+        """
+        from efp.plotting.hourly import plot_hourly
+        return plot_hourly(self, filepath=filepath, xlims=xlims, cumsum=cumsum, **options)
+
+    def calculus_graph_to_file(self, filepath, width="800px", height="500px", notebook: bool = False, **options):
+        """Write the calculus graph of this value: its ancestors, laid out by depth, with hover details.
+
+        ``.html`` is interactive and self-contained; ``.svg`` and ``.dot`` are graphviz output; see
+        :func:`efp.plotting.graphs.calculus_graph_to_file`.
+        """
+        from efp.plotting.graphs import calculus_graph_to_file
+        return calculus_graph_to_file(self, filepath, width=width, height=height, notebook=notebook, **options)
+
     def __bool__(self):  # "is there a value": only ∅ is falsy
         return True
 

@@ -83,23 +83,40 @@ def align(left: xr.DataArray, right: xr.DataArray) -> tuple[xr.DataArray, xr.Dat
 
 
 class ExplainableHourlyQuantities(ExplainableValue):
-    """An hourly series with a unit (see the module docstring for its layout)."""
+    """An hourly series with a unit (see the module docstring for its layout).
+
+    A series may hold its numbers as a base array times a scalar ``scale``, like it holds its unit
+    beside the array: multiplying a series by a scalar, converting its unit, shifting it, summing it
+    over usage patterns or averaging its concurrency then touches no array element, and several
+    values share one array. The product is formed once, when :attr:`data_array` is first read.
+    (Allocating memory is the dominant cost of large hourly arrays: this keeps a per-usage-pattern
+    quantity and its scalar multiples in one array.)
+    """
 
     _kind = "hourly"
 
-    def __init__(self, data: xr.DataArray, unit, label: str | None = None, source: Source | None = None):
+    def __init__(self, data: xr.DataArray, unit, label: str | None = None, source: Source | None = None,
+                 scale: float = 1.0):
         super().__init__(label, source)
         if not isinstance(data, xr.DataArray) or data.dims[-1] != TIME:
             raise TypeError("an hourly series holds a DataArray whose last dimension is 'time'")
         if data.dtype != np.float64:
             data = data.astype(np.float64)
-        self.data_array: xr.DataArray = data
+        self._base: xr.DataArray = data
+        self._scale = float(scale)
         self.unit: pint.Unit = as_unit(unit)
 
     units = property(lambda self: self.unit)
 
-    def to_xarray(self) -> xr.DataArray:
+    @property
+    def data_array(self) -> xr.DataArray:
         """The data as an xarray DataArray (``time`` coordinate; ``usage_pattern`` where per pattern)."""
+        if self._scale != 1.0:
+            self._base, self._scale = self._base * self._scale, 1.0
+        return self._base
+
+    def to_xarray(self) -> xr.DataArray:
+        """Same as :attr:`data_array`."""
         return self.data_array
 
     @property
@@ -111,23 +128,32 @@ class ExplainableHourlyQuantities(ExplainableValue):
         """The values as a pint array quantity."""
         return self.magnitude * self.unit
 
+    def scaled(self, factor: float, unit=None) -> "ExplainableHourlyQuantities":
+        """This series times ``factor`` (in ``unit``), sharing its array."""
+        return ExplainableHourlyQuantities(self._base, self.unit if unit is None else unit,
+                                           scale=self._scale * float(factor))
+
+    def is_finite(self) -> bool:
+        """Whether every value is a finite number (a sum is finite exactly when every term is)."""
+        return bool(np.isfinite(self._scale) and np.isfinite(np.sum(self._base.values)))
+
     @property
     def start_date(self) -> datetime:
-        return _first_hour(self.data_array).astype("datetime64[s]").astype(datetime)
+        return _first_hour(self._base).astype("datetime64[s]").astype(datetime)
 
     @property
     def end_date(self) -> datetime:
-        return self.data_array[TIME].values[-1].astype("datetime64[s]").astype(datetime)
+        return self._base[TIME].values[-1].astype("datetime64[s]").astype(datetime)
 
     @property
     def usage_patterns(self) -> list[str]:
         """The usage pattern ids of a per-pattern series (empty for a plain series)."""
-        if USAGE_PATTERN not in self.data_array.dims:
+        if USAGE_PATTERN not in self._base.dims:
             return []
-        return list(self.data_array[USAGE_PATTERN].values)
+        return list(self._base[USAGE_PATTERN].values)
 
     def __len__(self) -> int:
-        return self.data_array.sizes[TIME]
+        return self._base.sizes[TIME]
 
     def _with(self, data: xr.DataArray, unit=None, label=None) -> "ExplainableHourlyQuantities":
         return ExplainableHourlyQuantities(data, self.unit if unit is None else unit, label=label)
@@ -136,15 +162,18 @@ class ExplainableHourlyQuantities(ExplainableValue):
         """The same series in another unit of the same dimension."""
         unit = as_unit(unit)
         factor = conversion_factor(self.unit, unit)
-        data = self.data_array if factor == 1.0 else self.data_array * factor
-        return ExplainableHourlyQuantities(data, unit, self.label, self.source)
+        converted = self.scaled(factor, unit)
+        converted.label, converted.source = self.label, self.source
+        return converted
 
     def sum(self) -> ExplainableQuantity:
         """The sum over every hour (and usage pattern), as a scalar quantity."""
-        return ExplainableQuantity(float(self.magnitude.sum()) * self.unit, label=f"sum of {self.label}")
+        total = float(self._base.values.sum()) * self._scale
+        return ExplainableQuantity(total * self.unit, label=f"sum of {self.label}")
 
     def mean(self) -> ExplainableQuantity:
-        return ExplainableQuantity(float(self.magnitude.mean()) * self.unit, label=f"mean of {self.label}")
+        mean = float(self._base.values.mean()) * self._scale
+        return ExplainableQuantity(mean * self.unit, label=f"mean of {self.label}")
 
     def max(self) -> ExplainableQuantity:
         return ExplainableQuantity(float(self.magnitude.max()) * self.unit, label=f"max of {self.label}")
@@ -154,27 +183,31 @@ class ExplainableHourlyQuantities(ExplainableValue):
 
     def sum_over_usage_patterns(self) -> "ExplainableHourlyQuantities":
         """The series summed over its ``usage_pattern`` dimension (itself when it has none)."""
-        if USAGE_PATTERN not in self.data_array.dims:
+        base = self._base
+        if USAGE_PATTERN not in base.dims:
             return self
-        return self._with(self.data_array.sum(USAGE_PATTERN), label=self.label)
+        summed = base.values.sum(axis=base.dims.index(USAGE_PATTERN))
+        data = xr.DataArray(summed, coords={TIME: base[TIME].values}, dims=(TIME,))
+        return ExplainableHourlyQuantities(data, self.unit, label=self.label, scale=self._scale)
 
     def __getitem__(self, usage_pattern) -> "ExplainableHourlyQuantities":
         """The row of one usage pattern (given as the object, its ref or its id): a view, not a copy."""
         key = getattr(usage_pattern, "id", usage_pattern)
-        if USAGE_PATTERN not in self.data_array.dims:
+        if USAGE_PATTERN not in self._base.dims:
             raise KeyError(f"{self.label!r} is not a per-usage-pattern series")
         if key not in self.usage_patterns:
             raise KeyError(f"{self.label!r} has no row for usage pattern {key!r}")
-        return self._with(self.data_array.sel({USAGE_PATTERN: key}), label=f"{self.label} for {key}")
+        return ExplainableHourlyQuantities(self._base.sel({USAGE_PATTERN: key}), self.unit,
+                                           label=f"{self.label} for {key}", scale=self._scale)
 
     def __contains__(self, usage_pattern) -> bool:
         return getattr(usage_pattern, "id", usage_pattern) in self.usage_patterns
 
     def copy(self) -> "ExplainableHourlyQuantities":
-        return ExplainableHourlyQuantities(self.data_array.copy(), self.unit, self.label, self.source)
+        return ExplainableHourlyQuantities(self._base.copy(), self.unit, self.label, self.source, scale=self._scale)
 
     def __neg__(self):
-        return self._with(-self.data_array)
+        return self.scaled(-1.0)
 
     def __abs__(self):
         return self._with(abs(self.data_array))

@@ -15,7 +15,7 @@ from efp.values.hourly import HOUR, TIME, USAGE_PATTERN, ExplainableHourlyQuanti
 
 
 def _span(series_list):
-    starts = [s.data_array[TIME].values[0] for s in series_list]
+    starts = [s._base[TIME].values[0] for s in series_list]
     ends = [start + len(s) * HOUR for start, s in zip(starts, series_list)]
     start = min(starts)
     return start, int((max(ends) - start) // HOUR), starts
@@ -32,9 +32,12 @@ def stack(ids, series_list, unit=None):
     values = np.zeros((len(ids), length))
     for (key, series), first in zip(present, starts):
         offset = int((first - start) // HOUR)
-        factor = conversion_factor(series.unit, unit)
-        values[index[key], offset:offset + len(series)] = series.magnitude * factor if factor != 1.0 \
-            else series.magnitude
+        factor = conversion_factor(series.unit, unit) * series._scale
+        row = values[index[key], offset:offset + len(series)]
+        if factor == 1.0:
+            row[:] = series._base.values
+        else:
+            np.multiply(series._base.values, factor, out=row)
     data = xr.DataArray(values, coords={USAGE_PATTERN: list(ids), TIME: hourly_index(start, length)},
                         dims=(USAGE_PATTERN, TIME))
     return ExplainableHourlyQuantities(data, unit)
@@ -50,8 +53,37 @@ def weighted_row_sum(series, weights: dict):
     rows = [key for key in series.usage_patterns if key in weights]
     if not rows:
         return EmptyExplainableObject()
-    selected = series.data_array.sel({USAGE_PATTERN: rows})
-    factors = np.array([weights[key] for key in rows])
-    summed = (selected.values * factors[:, None]).sum(axis=0)
+    selected = series._base.sel({USAGE_PATTERN: rows})
+    factors = np.array([weights[key] for key in rows]) * series._scale
+    summed = factors @ selected.values
     data = xr.DataArray(summed, coords={TIME: selected[TIME].values}, dims=(TIME,))
     return ExplainableHourlyQuantities(data, series.unit)
+
+
+def accumulate(series_list):
+    """The sum of hourly series (1-D or per usage pattern) in one buffer over the union of their spans.
+
+    Every series is converted to the first one's unit; a dimension mismatch raises
+    :class:`efp.errors.UnitDimensionError`.
+    """
+    from efp.values.algebra import _factor
+    unit = series_list[0].unit
+    per_pattern = [s for s in series_list if USAGE_PATTERN in s._base.dims]
+    if per_pattern:  # rows of different patterns: let xarray align the pattern labels
+        result = EmptyExplainableObject()
+        from efp.values.algebra import binary
+        for series in series_list:
+            result = binary("add", result, series)
+        return result
+    start, length, starts = _span(series_list)
+    buffer = np.zeros(length)
+    for series, first in zip(series_list, starts):
+        offset = int((first - start) // HOUR)
+        factor = _factor(series.unit, unit, "add") * series._scale
+        target = buffer[offset:offset + len(series)]
+        if factor == 1.0:
+            target += series._base.values
+        else:
+            target += factor * series._base.values
+    data = xr.DataArray(buffer, coords={TIME: hourly_index(start, length)}, dims=(TIME,))
+    return ExplainableHourlyQuantities(data, unit)

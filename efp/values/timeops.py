@@ -33,19 +33,22 @@ def _hours(duration) -> float:
     return float(quantity.to(u.hour).magnitude)
 
 
-def _retimed(series: ExplainableHourlyQuantities, values: np.ndarray, start) -> ExplainableHourlyQuantities:
-    data = series.data_array
+def _retimed(series: ExplainableHourlyQuantities, values: np.ndarray, start, scale: float = 1.0):
+    data = series._base
     coords = {name: coord for name, coord in data.coords.items() if name != TIME}
     coords[TIME] = start + np.arange(values.shape[-1]) * HOUR
-    return ExplainableHourlyQuantities(xr.DataArray(values, coords=coords, dims=data.dims), series.unit)
+    return ExplainableHourlyQuantities(xr.DataArray(values, coords=coords, dims=data.dims), series.unit, scale=scale)
+
+
+def _first(series) -> np.datetime64:
+    return series._base[TIME].values[0]
 
 
 def shift(series, hours: int):
     """The series moved ``hours`` whole hours later (values unchanged)."""
     if isinstance(series, EmptyExplainableObject) or hours == 0:
         return series
-    start = series.data_array[TIME].values[0] + int(hours) * HOUR
-    return _retimed(series, series.magnitude, start)
+    return _retimed(series, series._base.values, _first(series) + int(hours) * HOUR, series._scale)
 
 
 def shift_by_duration(series, duration):
@@ -78,7 +81,9 @@ def concurrency(series, duration):
     if hours <= 0:
         raise ValueError(f"a duration must be positive to average concurrency, got {duration}")
     kernel = concurrency_kernel(hours)
-    values = series.magnitude
+    values = series._base.values
+    if len(kernel) == 1:  # shorter than an hour (or exactly one): a plain scaling, sharing the array
+        return _retimed(series, values, _first(series), series._scale * kernel[0])
     length = values.shape[-1]
     out = np.zeros(values.shape[:-1] + (length + len(kernel) - 1,))
     whole = len(kernel) if kernel[-1] == 1.0 else len(kernel) - 1
@@ -91,7 +96,7 @@ def concurrency(series, duration):
         out[..., whole:length + whole - 1] -= running[..., :length - 1]
     if kernel[-1] != 1.0:
         out[..., whole:whole + length] += kernel[-1] * values
-    return _retimed(series, out, series.data_array[TIME].values[0])
+    return _retimed(series, out, _first(series), series._scale)
 
 
 def local_to_utc(series, timezone: str):
