@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from efp import SourceHourlyValues, SourceValue, u
+from efp import SourceHourlyValues, SourceValue, transaction, u
 from efp_nodes import (Countries, Device, GPUJob, GPUServer, Job, Network, Server, ServerTypes, Storage, System,
                        UsagePattern, UserJourney, UserJourneyStep)
 from efp_nodes.country_data import load_country_rows
@@ -58,6 +58,13 @@ def infrastructure():
 def build(n_usage_patterns: int, seed: int = 0, hours: int = HOURS, system: bool = True) -> SimpleNamespace:
     """The scenario; ``system=False`` stops before creating the System (nothing computed yet)."""
     rng = np.random.default_rng(seed)
+    with transaction():
+        shared = _objects(rng, n_usage_patterns, hours)
+    shared.system = System("scale system", usage_patterns=shared.usage_patterns) if system else None
+    return shared
+
+
+def _objects(rng, n_usage_patterns: int, hours: int) -> SimpleNamespace:
     shared = infrastructure()
     countries = load_country_rows()
     devices = [Device.laptop(), Device.smartphone(), Device.screen(), Device.box()]
@@ -70,5 +77,4 @@ def build(n_usage_patterns: int, seed: int = 0, hours: int = HOURS, system: bool
             network=shared.networks[i % 2], country=getattr(Countries, row.short_name)(),
             hourly_user_journey_starts=SourceHourlyValues(_starts(rng, hours), START)))
     shared.usage_patterns = usage_patterns
-    shared.system = System("scale system", usage_patterns=usage_patterns) if system else None
     return shared

@@ -8,7 +8,7 @@ from efp.declarations import Backlink, ConditionalChoices, Input, Link, ListLink
 from efp.errors import (CapacityError, EfpError, ExternalDataError, FormulaError, GraphCycleError, LinkError,
                         SerializationError, StorageError, UnitDimensionError, UnknownInstanceError,
                         ValidationError)
-from efp.model import Model, current_model, new_model
+from efp.model import Model, current_model, new_model, transaction
 from efp.modeling_object import ModelingObject, archetype
 from efp.modeling_update import ModelingUpdate
 from efp.states import ObjectRef, RefList, State
@@ -20,7 +20,7 @@ __all__ = [
     "Backlink", "ConditionalChoices", "Input", "Link", "ListLink", "Via", "calculated",
     "CapacityError", "EfpError", "ExternalDataError", "FormulaError", "GraphCycleError", "LinkError",
     "SerializationError", "StorageError", "UnitDimensionError", "UnknownInstanceError", "ValidationError",
-    "Model", "current_model", "new_model", "ModelingObject", "archetype", "ModelingUpdate",
+    "Model", "current_model", "new_model", "transaction", "ModelingObject", "archetype", "ModelingUpdate",
     "ObjectRef", "RefList", "State", "u",
     "EmptyExplainableObject", "ExplainableHourlyQuantities", "ExplainableObject", "ExplainableQuantity",
     "Source", "SourceHourlyValues", "SourceObject", "Sources", "SourceValue",

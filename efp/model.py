@@ -57,6 +57,7 @@ class Model:
         self.formula_calls = 0
         self.last_plan: list[str] = []
         self.change_listeners: list = []
+        self._pending: _Pending | None = None
 
     # ------------------------------------------------------------------ reading
     def describe(self, node: Node) -> str:
@@ -79,6 +80,15 @@ class Model:
             failed = [k for k in stale if self.nodes[k].state is State.FAILED]
             if failed:
                 raise self.nodes[failed[0]].error
+            if self._pending is not None:  # inside a transaction block: its journal, settled structure
+                self._settle(self._pending)
+                try:
+                    self._compute(plan(self, [k for k in keys if self.nodes[k].state is not State.FRESH]),
+                                  self._pending.journal)
+                except BaseException:
+                    self._pending.failed = True
+                    raise
+                return
             journal = Journal(self)
             try:
                 self._compute(plan(self, stale), journal)
@@ -112,38 +122,88 @@ class Model:
         FRESH without running their formulas (loading a file, :mod:`efp.serialization`); a value is
         taken only when every calculated node it depends on is FRESH too, so invariant 1 of
         :mod:`efp.states` holds. ``compute_keys`` are further nodes computed in the same transaction.
+
+        Inside a :meth:`transaction` block, the change is validated and written at once, and the rest
+        (structure, staleness, recomputation) waits for the end of the block.
         """
         with self.lock:
-            journal = Journal(self)
+            outer = self._pending
+            pending = outer if outer is not None else _Pending(Journal(self))
+            journal = pending.journal
             try:
                 validated = [(node, self._validate(node, value)) for node, value in changes]
                 new_objects = [(obj, self._validate_new(obj, values)) for obj, values in new_objects]
                 self._check_object_rules(validated, new_objects)
                 validated = [(node, value) for node, value in validated if not _same_targets(node, value)]
-                roots, link_changes = set(), []
                 for obj, values in new_objects:
-                    link_changes += self._register(obj, values, journal)
+                    pending.link_changes += self._register(obj, values, journal)
+                    if compute_new:
+                        pending.compute_keys += [node_key(obj, name) for name in type(obj).calculated_attributes()]
                 for node, value in validated:
-                    link_changes += self._set(node, value, journal)
-                    roots.add(node.key)
-                structural = self._refresh_structure(link_changes, journal)
-                changed_links = {node_key(o, a) for o, a, _ in link_changes} | structural
-                roots |= structural | self._rewire(changed_links, journal)
-                self._check_structure(structural, journal)
-                to_run = mark_stale(self, roots, journal)
+                    pending.link_changes += self._set(node, value, journal)
+                    pending.roots.add(node.key)
+                pending.compute_keys += list(compute_keys)
+                if outer is not None and not preset and simulation is None:
+                    return journal
+                self._settle(pending)
                 if preset:
                     self._preset(preset, journal)
-                to_run += [key for key in compute_keys if self.nodes[key].state is not State.FRESH]
-                if compute_new:
-                    to_run += [node_key(obj, name) for obj, _ in new_objects
-                               for name in type(obj).calculated_attributes()]
-                self._compute(plan(self, to_run), journal, simulation)
+                self._finish(pending, simulation)
             except BaseException:
-                journal.rollback()
+                if outer is None:
+                    journal.rollback()
+                else:
+                    outer.failed = True
                 raise
-        for listener in list(self.change_listeners):
-            listener(self, journal)
+        if outer is None:
+            for listener in list(self.change_listeners):
+                listener(self, journal)
         return journal
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """A block of changes applied as one transaction: one recomputation at the end, and either
+        every change applies or none does (an error anywhere in the block rolls all of it back).
+
+        Building many objects in one block also derives the model's structure once, not once per
+        object. Reading a value inside the block settles the structure first.
+        """
+        with self.lock:
+            if self._pending is not None:  # nested blocks join the outer one
+                yield self
+                return
+            pending = self._pending = _Pending(Journal(self))
+            try:
+                yield self
+                if pending.failed:
+                    raise EfpError("a change inside this transaction failed; every change of the block "
+                                   "was rolled back")
+                self._settle(pending)
+                self._finish(pending, None)
+            except BaseException:
+                self._pending = None
+                pending.journal.rollback()
+                raise
+            finally:
+                self._pending = None
+        for listener in list(self.change_listeners):
+            listener(self, pending.journal)
+
+    def _settle(self, pending) -> None:
+        """Derive structure from the pending link changes and mark what they affect stale."""
+        journal = pending.journal
+        structural = self._refresh_structure(pending.link_changes, journal)
+        changed_links = {node_key(o, a) for o, a, _ in pending.link_changes} | structural
+        roots = pending.roots | structural | self._rewire(changed_links, journal)
+        self._check_structure(structural, journal)
+        pending.to_run += mark_stale(self, roots, journal)
+        pending.link_changes, pending.roots = [], set()
+
+    def _finish(self, pending, simulation) -> None:
+        to_run = pending.to_run + [key for key in pending.compute_keys
+                                   if key in self.nodes and self.nodes[key].state is not State.FRESH]
+        pending.to_run, pending.compute_keys = [], []
+        self._compute(plan(self, to_run), pending.journal, simulation)
 
     def _validate(self, node: Node, value):
         describe = f"{type(node.obj).__name__} '{node.obj.name}'"
@@ -401,6 +461,12 @@ def current_model() -> Model:
     return getattr(_local, "model", None) or _default
 
 
+def transaction():
+    """``with efp.transaction():`` — a block of changes to the current model applied as one
+    transaction (see :meth:`Model.transaction`)."""
+    return current_model().transaction()
+
+
 @contextlib.contextmanager
 def new_model():
     """Within the block, new objects join a fresh, empty model (handy for tests and scenarios)."""
@@ -410,3 +476,17 @@ def new_model():
         yield _local.model
     finally:
         _local.model = previous
+
+
+class _Pending:
+    """What an open transaction has written and not yet settled or computed."""
+
+    __slots__ = ("journal", "link_changes", "roots", "to_run", "compute_keys", "failed")
+
+    def __init__(self, journal):
+        self.journal = journal
+        self.link_changes: list = []
+        self.roots: set = set()
+        self.to_run: list = []
+        self.compute_keys: list = []
+        self.failed = False

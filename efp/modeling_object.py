@@ -156,11 +156,23 @@ class ModelingObject:
         if not isinstance(name, str) or not name:
             raise ValidationError(f"{type(self).__name__}: got the name {name!r}; allowed: a non-empty string")
         object_id = kwargs.pop("_id", None)
-        values = self._bind(name, args, kwargs)
         self.name = name
         self.id = object_id or make_id(name)
         self._model = current_model()
-        self._model.add_object(self, values, compute=self.compute_on_creation)
+        with self._model.transaction():  # objects made for defaults go too if this one is refused
+            values = self._bind(name, args, kwargs)
+            self._model.add_object(self, values, compute=self.compute_on_creation)
+
+    @classmethod
+    def _unregistered(cls, name: str, object_id: str, model):
+        """An object of the class that ``model`` does not hold yet, without computing anything.
+
+        Loading a file (:mod:`efp.serialization`) creates every object this way, then registers them
+        all, with their inputs, in one :meth:`Model.apply` transaction.
+        """
+        obj = cls.__new__(cls)
+        obj.name, obj.id, obj._model = name, object_id, model
+        return obj
 
     @classmethod
     def _aliases(cls) -> dict[str, str]:
@@ -187,6 +199,7 @@ class ModelingObject:
             if target in values:
                 raise ValidationError(f"{describe}: {target!r} given twice")
             values[target] = value
+        factories = []
         for attr in order:
             if attr in values:
                 continue
@@ -196,19 +209,35 @@ class ModelingObject:
             elif decl.kind == "list_link":
                 values[attr] = []
             elif decl.kind == "link" and decl.default_factory is not None:
-                values[attr] = decl.default_factory()
+                factories.append((attr, decl.default_factory))
             elif decl.kind == "link" and decl.optional:
                 values[attr] = None
             else:
                 raise ValidationError(f"{describe}.{attr}: missing; allowed: {decl.allowed_text()}"
                                       if decl.kind == "input" else
                                       f"{describe}.{attr}: missing; allowed: a {decl.target_name} object")
+        if factories:  # validate first: a refused object must not leave its default linked objects behind
+            cls.check_inputs(describe, {attr: cls._declarations[attr].validate(describe, value)
+                                        for attr, value in values.items()})
+            values.update((attr, factory()) for attr, factory in factories)
         return values
 
     # ------------------------------------------------------------------ reading
     def node(self, attr: str):
         """The engine node of one attribute."""
         return self._model.nodes[f"{self.id}.{attr}"]
+
+    def object_relationship_graph_to_file(self, filepath, classes_to_ignore=(), width="800px", height="500px",
+                                          notebook: bool = False, **options):
+        """Write the graph of the objects this one links to (objects as nodes, links as edges).
+
+        Objects of ``classes_to_ignore`` (class names or classes) are left out, their links bridged;
+        ``.html`` is interactive and self-contained, ``.svg`` and ``.dot`` graphviz output; see
+        :func:`efp.plotting.graphs.object_relationship_graph_to_file`.
+        """
+        from efp.plotting.graphs import object_relationship_graph_to_file
+        return object_relationship_graph_to_file(self, filepath, classes_to_ignore=classes_to_ignore, width=width,
+                                                 height=height, notebook=notebook, **options)
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.id}>"

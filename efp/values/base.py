@@ -8,6 +8,7 @@ series combine with the same rules whatever the order of the operands.
 from __future__ import annotations
 
 import copy
+import html
 
 from efp.values.sources import Source, Sources
 
@@ -102,6 +103,13 @@ class ExplainableValue:
         """
         from efp.plotting.graphs import calculus_graph_to_file
         return calculus_graph_to_file(self, filepath, width=width, height=height, notebook=notebook, **options)
+
+    def _repr_html_(self) -> str:
+        """A small table for Jupyter: label, value (with its unit, or the hourly summary) and source."""
+        rows = (("label", self.label or self.node_key or ""), ("value", str(self)),
+                ("source", "" if self.source is None else str(self.source)))
+        cells = "".join(f"<tr><th>{name}</th><td>{html.escape(text)}</td></tr>" for name, text in rows)
+        return f"<table>{cells}</table>"
 
     def __bool__(self):  # "is there a value": only ∅ is falsy
         return True

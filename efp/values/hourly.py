@@ -96,15 +96,29 @@ class ExplainableHourlyQuantities(ExplainableValue):
     _kind = "hourly"
 
     def __init__(self, data: xr.DataArray, unit, label: str | None = None, source: Source | None = None,
-                 scale: float = 1.0):
+                 scale: float = 1.0, rows=None):
         super().__init__(label, source)
-        if not isinstance(data, xr.DataArray) or data.dims[-1] != TIME:
-            raise TypeError("an hourly series holds a DataArray whose last dimension is 'time'")
-        if data.dtype != np.float64:
-            data = data.astype(np.float64)
-        self._base: xr.DataArray = data
+        if rows is None:
+            if not isinstance(data, xr.DataArray) or data.dims[-1] != TIME:
+                raise TypeError("an hourly series holds a DataArray whose last dimension is 'time'")
+            if data.dtype != np.float64:
+                data = data.astype(np.float64)
+        self._dense: xr.DataArray | None = data
+        self._rows = rows  # a RowStack (efp.values.rows) instead of a dense per-pattern matrix
         self._scale = float(scale)
         self.unit: pint.Unit = as_unit(unit)
+
+    @classmethod
+    def from_rows(cls, rows, unit, label: str | None = None) -> "ExplainableHourlyQuantities":
+        """A per-usage-pattern series whose rows share other arrays (see :mod:`efp.values.rows`)."""
+        return cls(None, unit, label=label, rows=rows)
+
+    @property
+    def _base(self) -> xr.DataArray:
+        """The array before the scalar factor (the row matrix is formed here when first needed)."""
+        if self._dense is None:
+            self._dense, self._rows = self._rows.dense(), None
+        return self._dense
 
     units = property(lambda self: self.unit)
 
@@ -112,7 +126,7 @@ class ExplainableHourlyQuantities(ExplainableValue):
     def data_array(self) -> xr.DataArray:
         """The data as an xarray DataArray (``time`` coordinate; ``usage_pattern`` where per pattern)."""
         if self._scale != 1.0:
-            self._base, self._scale = self._base * self._scale, 1.0
+            self._dense, self._scale = self._base * self._scale, 1.0
         return self._base
 
     def to_xarray(self) -> xr.DataArray:
@@ -130,30 +144,48 @@ class ExplainableHourlyQuantities(ExplainableValue):
 
     def scaled(self, factor: float, unit=None) -> "ExplainableHourlyQuantities":
         """This series times ``factor`` (in ``unit``), sharing its array."""
-        return ExplainableHourlyQuantities(self._base, self.unit if unit is None else unit,
-                                           scale=self._scale * float(factor))
+        return ExplainableHourlyQuantities(self._dense, self.unit if unit is None else unit,
+                                           scale=self._scale * float(factor), rows=self._rows)
 
     def is_finite(self) -> bool:
         """Whether every value is a finite number (a sum is finite exactly when every term is)."""
+        if self._rows is not None:
+            return bool(np.isfinite(self._scale) and self._rows.is_finite())
         return bool(np.isfinite(self._scale) and np.isfinite(np.sum(self._base.values)))
+
+    def _span(self) -> tuple[np.datetime64, int]:
+        if self._rows is not None:
+            return self._rows.span()
+        return _first_hour(self._dense), self._dense.sizes[TIME]
+
+    @property
+    def first_hour(self) -> np.datetime64:
+        return self._span()[0]
 
     @property
     def start_date(self) -> datetime:
-        return _first_hour(self._base).astype("datetime64[s]").astype(datetime)
+        return self._span()[0].astype("datetime64[s]").astype(datetime)
 
     @property
     def end_date(self) -> datetime:
-        return self._base[TIME].values[-1].astype("datetime64[s]").astype(datetime)
+        start, length = self._span()
+        return (start + (length - 1) * HOUR).astype("datetime64[s]").astype(datetime)
+
+    @property
+    def is_per_usage_pattern(self) -> bool:
+        return self._rows is not None or USAGE_PATTERN in self._dense.dims
 
     @property
     def usage_patterns(self) -> list[str]:
         """The usage pattern ids of a per-pattern series (empty for a plain series)."""
-        if USAGE_PATTERN not in self._base.dims:
+        if self._rows is not None:
+            return list(self._rows.ids)
+        if USAGE_PATTERN not in self._dense.dims:
             return []
-        return list(self._base[USAGE_PATTERN].values)
+        return list(self._dense[USAGE_PATTERN].values)
 
     def __len__(self) -> int:
-        return self._base.sizes[TIME]
+        return self._span()[1]
 
     def _with(self, data: xr.DataArray, unit=None, label=None) -> "ExplainableHourlyQuantities":
         return ExplainableHourlyQuantities(data, self.unit if unit is None else unit, label=label)
@@ -168,7 +200,8 @@ class ExplainableHourlyQuantities(ExplainableValue):
 
     def sum(self) -> ExplainableQuantity:
         """The sum over every hour (and usage pattern), as a scalar quantity."""
-        total = float(self._base.values.sum()) * self._scale
+        raw = self._rows.total() if self._rows is not None else float(self._base.values.sum())
+        total = raw * self._scale
         return ExplainableQuantity(total * self.unit, label=f"sum of {self.label}")
 
     def mean(self) -> ExplainableQuantity:
@@ -183,6 +216,10 @@ class ExplainableHourlyQuantities(ExplainableValue):
 
     def sum_over_usage_patterns(self) -> "ExplainableHourlyQuantities":
         """The series summed over its ``usage_pattern`` dimension (itself when it has none)."""
+        if self._rows is not None:
+            summed, start = self._rows.weighted_sum()
+            data = xr.DataArray(summed, coords={TIME: hourly_index(start, len(summed))}, dims=(TIME,))
+            return ExplainableHourlyQuantities(data, self.unit, label=self.label, scale=self._scale)
         base = self._base
         if USAGE_PATTERN not in base.dims:
             return self
@@ -193,10 +230,13 @@ class ExplainableHourlyQuantities(ExplainableValue):
     def __getitem__(self, usage_pattern) -> "ExplainableHourlyQuantities":
         """The row of one usage pattern (given as the object, its ref or its id): a view, not a copy."""
         key = getattr(usage_pattern, "id", usage_pattern)
-        if USAGE_PATTERN not in self._base.dims:
+        if not self.is_per_usage_pattern:
             raise KeyError(f"{self.label!r} is not a per-usage-pattern series")
         if key not in self.usage_patterns:
             raise KeyError(f"{self.label!r} has no row for usage pattern {key!r}")
+        if self._rows is not None:
+            return ExplainableHourlyQuantities(self._rows.row(self._rows.ids.index(key)), self.unit,
+                                               label=f"{self.label} for {key}", scale=self._scale)
         return ExplainableHourlyQuantities(self._base.sel({USAGE_PATTERN: key}), self.unit,
                                            label=f"{self.label} for {key}", scale=self._scale)
 
@@ -205,6 +245,12 @@ class ExplainableHourlyQuantities(ExplainableValue):
 
     def copy(self) -> "ExplainableHourlyQuantities":
         return ExplainableHourlyQuantities(self._base.copy(), self.unit, self.label, self.source, scale=self._scale)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        if state.get("_rows") is not None:  # rows share other series' arrays: send the matrix instead
+            state["_dense"], state["_rows"] = self._rows.dense(), None
+        return state
 
     def __neg__(self):
         return self.scaled(-1.0)

@@ -12,35 +12,37 @@ import xarray as xr
 from efp.units import conversion_factor
 from efp.values.base import EmptyExplainableObject
 from efp.values.hourly import HOUR, TIME, USAGE_PATTERN, ExplainableHourlyQuantities, hourly_index
+from efp.values.rows import Row, RowStack
 
 
 def _span(series_list):
-    starts = [s._base[TIME].values[0] for s in series_list]
-    ends = [start + len(s) * HOUR for start, s in zip(starts, series_list)]
+    spans = [s._span() for s in series_list]
+    starts = [start for start, _ in spans]
+    ends = [start + length * HOUR for start, length in spans]
     start = min(starts)
     return start, int((max(ends) - start) // HOUR), starts
 
 
 def stack(ids, series_list, unit=None):
-    """One ``(usage_pattern, time)`` series from 1-D series (``∅`` rows are zero; all ``∅`` gives ``∅``)."""
+    """One per-usage-pattern series from 1-D series, one row each (``∅`` rows are zero; all ``∅`` gives ``∅``).
+
+    The rows keep referring to the given series' arrays (:mod:`efp.values.rows`): nothing is copied.
+    """
     present = [(i, s) for i, s in zip(ids, series_list) if isinstance(s, ExplainableHourlyQuantities)]
     if not present:
         return EmptyExplainableObject()
     unit = unit or present[0][1].unit
-    start, length, starts = _span([s for _, s in present])
-    index = {key: row for row, key in enumerate(ids)}
-    values = np.zeros((len(ids), length))
-    for (key, series), first in zip(present, starts):
-        offset = int((first - start) // HOUR)
-        factor = conversion_factor(series.unit, unit) * series._scale
-        row = values[index[key], offset:offset + len(series)]
-        if factor == 1.0:
-            row[:] = series._base.values
-        else:
-            np.multiply(series._base.values, factor, out=row)
-    data = xr.DataArray(values, coords={USAGE_PATTERN: list(ids), TIME: hourly_index(start, length)},
-                        dims=(USAGE_PATTERN, TIME))
-    return ExplainableHourlyQuantities(data, unit)
+    rows = []
+    for key, series in present:
+        if series.is_per_usage_pattern:
+            raise ValueError(f"stack takes 1-D series; the row for {key!r} is per usage pattern")
+        base = series._base
+        rows.append(Row(base.values, _first_hour_of(base), conversion_factor(series.unit, unit) * series._scale))
+    return ExplainableHourlyQuantities.from_rows(RowStack([key for key, _ in present], rows), unit)
+
+
+def _first_hour_of(data) -> np.datetime64:
+    return data[TIME].values[0]
 
 
 def weighted_row_sum(series, weights: dict):
@@ -50,13 +52,20 @@ def weighted_row_sum(series, weights: dict):
     """
     if isinstance(series, EmptyExplainableObject):
         return series
-    rows = [key for key in series.usage_patterns if key in weights]
-    if not rows:
+    if series._rows is not None:
+        factors = [weights.get(key, 0.0) for key in series._rows.ids]
+        if not any(factors):
+            return EmptyExplainableObject()
+        summed, start = series._rows.weighted_sum(factors)
+        data = xr.DataArray(summed, coords={TIME: hourly_index(start, len(summed))}, dims=(TIME,))
+        return ExplainableHourlyQuantities(data, series.unit, scale=series._scale)
+    rows = series.usage_patterns
+    factors = np.array([weights.get(key, 0.0) for key in rows]) * series._scale
+    if not factors.any():
         return EmptyExplainableObject()
-    selected = series._base.sel({USAGE_PATTERN: rows})
-    factors = np.array([weights[key] for key in rows]) * series._scale
-    summed = factors @ selected.values
-    data = xr.DataArray(summed, coords={TIME: selected[TIME].values}, dims=(TIME,))
+    base = series._base
+    summed = factors @ base.values  # no copy of the selected rows: absent patterns weigh 0
+    data = xr.DataArray(summed, coords={TIME: base[TIME].values}, dims=(TIME,))
     return ExplainableHourlyQuantities(data, series.unit)
 
 
@@ -68,7 +77,7 @@ def accumulate(series_list):
     """
     from efp.values.algebra import _factor
     unit = series_list[0].unit
-    per_pattern = [s for s in series_list if USAGE_PATTERN in s._base.dims]
+    per_pattern = [s for s in series_list if s.is_per_usage_pattern]
     if per_pattern:  # rows of different patterns: let xarray align the pattern labels
         result = EmptyExplainableObject()
         from efp.values.algebra import binary
@@ -81,9 +90,10 @@ def accumulate(series_list):
         offset = int((first - start) // HOUR)
         factor = _factor(series.unit, unit, "add") * series._scale
         target = buffer[offset:offset + len(series)]
+        values = series._base.values
         if factor == 1.0:
-            target += series._base.values
+            target += values
         else:
-            target += factor * series._base.values
+            target += factor * values
     data = xr.DataArray(buffer, coords={TIME: hourly_index(start, length)}, dims=(TIME,))
     return ExplainableHourlyQuantities(data, unit)

@@ -41,13 +41,16 @@ def _retimed(series: ExplainableHourlyQuantities, values: np.ndarray, start, sca
 
 
 def _first(series) -> np.datetime64:
-    return series._base[TIME].values[0]
+    return series.first_hour
 
 
 def shift(series, hours: int):
     """The series moved ``hours`` whole hours later (values unchanged)."""
     if isinstance(series, EmptyExplainableObject) or hours == 0:
         return series
+    if series._rows is not None:
+        return ExplainableHourlyQuantities.from_rows(series._rows.shifted(int(hours)), series.unit).scaled(
+            series._scale)
     return _retimed(series, series._base.values, _first(series) + int(hours) * HOUR, series._scale)
 
 
@@ -81,9 +84,18 @@ def concurrency(series, duration):
     if hours <= 0:
         raise ValueError(f"a duration must be positive to average concurrency, got {duration}")
     kernel = concurrency_kernel(hours)
-    values = series._base.values
     if len(kernel) == 1:  # shorter than an hour (or exactly one): a plain scaling, sharing the array
-        return _retimed(series, values, _first(series), series._scale * kernel[0])
+        return series.scaled(kernel[0])
+    if series._rows is not None:
+        from efp.values.rows import Row
+        rows = [Row(_convolve(row.values, kernel), row.start, row.scale) for row in series._rows.rows]
+        return ExplainableHourlyQuantities.from_rows(series._rows.with_rows(rows), series.unit).scaled(
+            series._scale)
+    return _retimed(series, _convolve(series._base.values, kernel), _first(series), series._scale)
+
+
+def _convolve(values: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Each row of ``values`` convolved with the concurrency kernel (full length)."""
     length = values.shape[-1]
     out = np.zeros(values.shape[:-1] + (length + len(kernel) - 1,))
     whole = len(kernel) if kernel[-1] == 1.0 else len(kernel) - 1
@@ -96,7 +108,7 @@ def concurrency(series, duration):
         out[..., whole:length + whole - 1] -= running[..., :length - 1]
     if kernel[-1] != 1.0:
         out[..., whole:whole + length] += kernel[-1] * values
-    return _retimed(series, out, _first(series), series._scale)
+    return out
 
 
 def local_to_utc(series, timezone: str):
