@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # Debian packages the tests need (graphviz's `dot`). Installed when running as root; skipped otherwise.
-DEBIAN_PACKAGES := graphviz
+DEBIAN_PACKAGES := graphviz chromium
 
-.PHONY: install system-deps test demo bench clean
+.PHONY: install system-deps test demo bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ demo: $(STAMP)
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q
+
+docs: $(STAMP)
+	$(BIN)/python scripts/generate_reference.py
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/propagation.py
+	$(BIN)/python benchmarks/engine_overhead.py
 
 clean:
 	rm -rf $(VENV) .venv-boaviztapi .pytest_cache .hypothesis

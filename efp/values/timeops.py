@@ -11,6 +11,7 @@ Every function accepts ``∅`` and returns ``∅`` where the model says "no valu
 """
 from __future__ import annotations
 
+import functools
 import math
 from zoneinfo import ZoneInfo
 
@@ -121,20 +122,36 @@ def local_to_utc(series, timezone: str):
     """
     if isinstance(series, EmptyExplainableObject):
         return series
-    ZoneInfo(timezone)  # a clear error for an unknown zone
-    local = pd.DatetimeIndex(series.data_array[TIME].values)
-    aware = local.tz_localize(timezone, ambiguous=np.ones(len(local), dtype=bool), nonexistent="shift_forward")
-    utc_hours = (aware.tz_convert("UTC").tz_localize(None).values.astype("datetime64[h]")).astype(np.int64)
-    first = int(utc_hours.min())
-    positions = utc_hours - first
-    length = int(positions.max()) + 1
+    first_local = series.first_hour
+    utc_first, positions, length = _utc_positions(timezone, int(first_local.astype("datetime64[h]").astype(np.int64)),
+                                                  len(series))
+    start = np.datetime64(utc_first, "h").astype("datetime64[ns]")
+    if positions is None:  # one offset over the whole span: the same values, moved (no copy)
+        return shift(series, int((start - first_local) // HOUR))
     values = series.magnitude
     if values.ndim == 1:
         out = np.bincount(positions, weights=values, minlength=length)
     else:
         out = np.stack([np.bincount(positions, weights=row, minlength=length) for row in values])
-    start = np.datetime64(first, "h").astype("datetime64[ns]")
     return _retimed(series, out, start)
+
+
+@functools.lru_cache(maxsize=4096)
+def _utc_positions(timezone: str, first_local_hour: int, length: int):
+    """Where each local hour of a span lands in UTC: ``(first UTC hour, positions or None, UTC length)``.
+
+    ``positions`` is None when one UTC offset holds over the whole span (then the series just moves).
+    Cached: usage patterns of one country and start share the computation.
+    """
+    ZoneInfo(timezone)  # a clear error for an unknown zone
+    local = pd.DatetimeIndex(np.datetime64(first_local_hour, "h") + np.arange(length) * np.timedelta64(1, "h"))
+    aware = local.tz_localize(timezone, ambiguous=np.ones(length, dtype=bool), nonexistent="shift_forward")
+    utc_hours = aware.tz_convert("UTC").tz_localize(None).values.astype("datetime64[h]").astype(np.int64)
+    first = int(utc_hours.min())
+    positions = utc_hours - first
+    if np.array_equal(np.diff(positions), np.ones(length - 1, dtype=positions.dtype)):
+        return first, None, length
+    return first, positions, int(positions.max()) + 1
 
 
 def ceil(series):
