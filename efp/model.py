@@ -64,12 +64,19 @@ class Model:
         return f"{type(node.obj).__name__} '{node.obj.name}'.{node.attr}"
 
     def read(self, obj, attr: str):
-        node = self.nodes[node_key(obj, attr)]
-        if node.calculated and node.state is not State.FRESH:
-            self.pull([node.key])
-        if node.decl.kind in ("backlink", "via"):
-            return list(node.value)
-        return node.value
+        """An attribute's value, computed first if stale.
+
+        Reads take the model's lock, which a transaction holds from its first write to its last
+        stored result: a reader in another thread sees the state before or after a change, never a
+        mix. (Hold ``model.lock`` yourself to read several values from one state.)
+        """
+        with self.lock:
+            node = self.nodes[node_key(obj, attr)]
+            if node.calculated and node.state is not State.FRESH:
+                self.pull([node.key])
+            if node.decl.kind in ("backlink", "via"):
+                return list(node.value)
+            return node.value
 
     def pull(self, keys) -> None:
         """Compute the given stale nodes and the stale ancestors they need."""
