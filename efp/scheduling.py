@@ -10,20 +10,24 @@ keys are the readable node keys, the same as in the networkx graph and explanati
 from __future__ import annotations
 
 import importlib
+import numbers
+
+import pint
 
 from efp import config
 from efp.errors import EfpError, FormulaError
 from efp.structure import link_value_for_formula
+from efp.values import EmptyExplainableObject, ExplainableHourlyQuantities, ExplainableQuantity
 
 
 class FormulaCall:
     """What a task needs to call one formula; pickles by reference to its class declaration."""
 
-    __slots__ = ("key", "describe", "func", "module", "qualname", "attr", "splice")
+    __slots__ = ("key", "describe", "func", "unit", "module", "qualname", "attr", "splice")
 
     def __init__(self, key, describe, decl, splice=None):
         self.key, self.describe = key, describe
-        self.func = decl.func
+        self.func, self.unit = decl.func, decl.unit
         self.module, self.qualname, self.attr = decl.owner.__module__, decl.owner.__qualname__, decl.name
         self.splice = splice
 
@@ -50,9 +54,28 @@ def call_formula(call: FormulaCall, *args):
         wrapped = FormulaError(f"computing {call.describe} failed: {type(error).__name__}: {error}")
         wrapped.node_key = call.key
         raise wrapped from error
+    value = as_stored(value, call.unit)
     if call.splice is not None:
         from efp.values.splicing import splice
         value = splice(call.splice[1], value, call.splice[0])
+    return value
+
+
+def as_stored(value, unit):
+    """A formula's result as the model stores it: ``None`` as ``∅``, a number or pint quantity wrapped,
+    a quantity or series in the declared ``unit``. The formulas that read it later in the same plan then
+    see exactly the numbers that a later plan reads from the node (a result kept in the formula's own
+    unit would differ in the last bits after conversion). Anything else is left for the model to refuse.
+    """
+    if value is None:
+        return EmptyExplainableObject()
+    if isinstance(value, (numbers.Real, pint.Quantity)) and not isinstance(value, bool):
+        value = ExplainableQuantity(value)
+    if unit is not None and isinstance(value, (ExplainableQuantity, ExplainableHourlyQuantities)):
+        try:
+            return value.to(unit)
+        except pint.DimensionalityError:
+            return value
     return value
 
 
