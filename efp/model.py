@@ -84,9 +84,6 @@ class Model:
             stale = [k for k in keys if self.nodes[k].state is not State.FRESH]
             if not stale:
                 return
-            failed = [k for k in stale if self.nodes[k].state is State.FAILED]
-            if failed:
-                raise self.nodes[failed[0]].error
             if self._pending is not None:  # inside a transaction block: its journal, settled structure
                 self._settle(self._pending)
                 try:

@@ -12,8 +12,8 @@ States
 ``FRESH``
     A calculated node whose value equals its formula applied to its inputs' current values.
 ``FAILED``
-    A calculated node whose formula raised when it was last pulled; reading it raises again until an
-    input changes.
+    A calculated node whose formula raised when it was last pulled (its error is kept in ``error``);
+    reading it tries again (a formula that calls an outside service may succeed later).
 
 Invariants
 ----------
