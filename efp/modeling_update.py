@@ -18,6 +18,7 @@ from datetime import datetime
 
 from efp.errors import ValidationError
 from efp.journal import Journal
+from efp.states import State
 from efp.values.hourly import to_datetime64
 
 
@@ -45,6 +46,11 @@ class ModelingUpdate:
         self.simulation_date = None if simulation_date is None else to_datetime64(simulation_date)
         simulation = None if self.simulation_date is None else (self.simulation_date, _Baselines(self.model))
         changes = [(self.model.nodes[key], new) for _, key, new in pairs]
+        if simulation is not None:
+            # Only FRESH nodes are recomputed, spliced and switched: a node still stale here would later be
+            # computed unspliced from whichever inputs are active, and kept when switching back. So the
+            # baseline is computed first.
+            self.model.pull([key for key, node in self.model.nodes.items() if node.state is State.STALE])
         self._baseline: Journal = self.model.apply(changes, simulation=simulation)
         self.recomputed = list(self.model.last_plan)
         self._updated: Journal | None = None

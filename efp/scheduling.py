@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import numbers
+import uuid
 
 import pint
 
@@ -108,7 +109,8 @@ def run_plan(model, order: list[str], simulation=None) -> dict:
     graph = compile_plan(model, order, simulation)
     client = config.active_client()
     if client is not None:
-        values = client.get(graph, order, sync=True)
+        run = uuid.uuid4().hex[:12]
+        values = client.get(_keys_of_run(graph, run), [(key, run) for key in order], sync=True)
     else:
         import dask
         import dask.threaded
@@ -117,6 +119,28 @@ def run_plan(model, order: list[str], simulation=None) -> dict:
         with _progress(len(order)):
             values = getter(graph, order)
     return dict(zip(order, values))
+
+
+def _keys_of_run(graph: dict, run: str) -> dict:
+    """The graph with every key ``k`` renamed ``(k, run)``, references in task arguments included.
+
+    A distributed scheduler keeps a key's result while it releases it, and reuses a known key instead
+    of running its new task: with node keys alone, a recomputation sent right after the previous one
+    could get the previous result back (stale values, a failing formula not run at all).
+    """
+    def renamed(arg):
+        if isinstance(arg, str) and arg in graph:
+            return (arg, run)
+        if isinstance(arg, list):
+            return [renamed(item) for item in arg]
+        return arg
+
+    result = {}
+    for key, task in graph.items():
+        if isinstance(task, tuple) and task and task[0] is call_formula:
+            task = task[:2] + tuple(renamed(arg) for arg in task[2:])
+        result[(key, run)] = task
+    return result
 
 
 def _progress(n_tasks: int):

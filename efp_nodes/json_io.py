@@ -114,8 +114,9 @@ def system_to_json(system: System, save_calculated_attributes: bool = False, out
     document = {"format_version": FORMAT_VERSION, "efp_version": efp_version()}
     document.update(dump_objects(reachable_objects([system]), save_calculated_attributes))
     if output_filepath is not None:
+        text = json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False)  # one write: much faster
         with open(output_filepath, "w", encoding="utf-8") as file:
-            json.dump(document, file, indent=1, ensure_ascii=False, allow_nan=False)
+            file.write(text)
     return document
 
 

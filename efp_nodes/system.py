@@ -31,6 +31,13 @@ class System(ModelingObject):
         #: per-category and per-object sums after creation and after each change (:mod:`efp_nodes.system_plots`)
         self.footprint_history = system_plots.track_footprint_history(self)
 
+    @classmethod
+    def _unregistered(cls, name: str, object_id: str, model):
+        """A System being loaded from a file: its footprint history starts when the load's transaction ends."""
+        system = super()._unregistered(name, object_id, model)
+        system.footprint_history = system_plots.track_footprint_history(system)
+        return system
+
     @calculated(unit="kg", inputs={
         "server_fabrication": "servers[].instances_fabrication_footprint",
         "server_energy": "servers[].energy_footprint",

@@ -6,7 +6,8 @@ A :class:`FootprintHistory` holds :class:`FootprintSnapshot` s of a System's foo
 period, per category and object: one when the System is created, then one after every transaction
 that recomputed the System's ``total_footprint`` (the model calls its ``change_listeners`` after
 each successful transaction with the transaction's journal; the journal's ``nodes`` are the keys the
-transaction touched). Nothing is computed for it: the sums are of values the transaction just made.
+transaction touched). Nothing is computed for it, and only the footprints the transaction replaced
+are summed again (the others' sums are kept while their values are the same objects).
 A simulation (:class:`efp.ModelingUpdate` with a ``simulation_date``) is rolled back right after its
 transaction; its snapshot is dropped as soon as that is visible (the model's ``simulation`` changed),
 so the history holds only changes that stayed. The listener refers to its System weakly: a
@@ -70,14 +71,34 @@ class FootprintSnapshot:
         return sum(o.fabrication_kg + o.energy_kg for o in self.objects)
 
 
-def snapshot(system, changes=()) -> FootprintSnapshot:
-    """The System's footprints now (per category and object, in kg)."""
-    fabrication = system.fabrication_footprint_sum_over_period
-    energy = system.energy_footprint_sum_over_period
+def _kg(value, key, cache: dict, used: dict) -> float:
+    """A footprint summed over every hour, in kg; reused from ``cache`` while the value is the same object."""
+    entry = cache.get(key)
+    if entry is not None and entry[0]() is value:
+        kg = entry[1]
+    else:
+        kg = float(value.sum().to("kg").magnitude) if value else 0.0
+    with suppress(TypeError):
+        used[key] = (weakref.ref(value), kg)
+    return kg
+
+
+def snapshot(system, changes=(), cache: dict | None = None) -> FootprintSnapshot:
+    """The System's footprints now (per category and object, in kg), as its ``*_sum_over_period`` give them.
+
+    ``cache`` (``{(object id, phase): (weak reference to the value, kg)}``, updated in place) spares
+    summing again the hourly values a change did not replace: a snapshot after a change sums only
+    what the change recomputed.
+    """
+    cache = {} if cache is None else cache
+    used: dict = {}
+    fabrication, energy = system.fabrication_footprints, system.energy_footprints
     objects = tuple(ObjectFootprint(category, obj.id, obj.name, type(obj).__name__,
-                                    float(fabrication[category][obj].to("kg").magnitude),
-                                    float(energy[category][obj].to("kg").magnitude))
+                                    _kg(fabrication[category][obj], (obj.id, "Fabrication"), cache, used),
+                                    _kg(energy[category][obj], (obj.id, "Energy"), cache, used))
                     for category in fabrication for obj in fabrication[category])
+    cache.clear()
+    cache.update(used)
     return FootprintSnapshot(tuple(fabrication), objects, tuple(changes))
 
 
@@ -90,8 +111,9 @@ def changed_inputs(model, journal) -> tuple[str, ...]:
 class FootprintHistory:
     """The snapshots of one System: the initial one first (see the module docstring)."""
 
-    def __init__(self, initial: FootprintSnapshot):
-        self.snapshots: list[FootprintSnapshot] = [initial]
+    def __init__(self):
+        self.sums_cache: dict = {}
+        self.snapshots: list[FootprintSnapshot] = []
         self._last_call_recorded = False
         self._simulation_seen = None
 
@@ -104,9 +126,16 @@ class FootprintHistory:
         self._simulation_seen = weakref.ref(current) if current is not None else None
         self._last_call_recorded = False
 
-    def record(self, snapshot_: FootprintSnapshot) -> None:
-        self.snapshots.append(snapshot_)
+    def record(self, system, changes=()) -> None:
+        self.snapshots.append(snapshot(system, changes, self.sums_cache))
         self._last_call_recorded = True
+
+    def restart(self, system) -> None:
+        """Make the System's footprints now the initial snapshot (the System has just been created)."""
+        self.snapshots.clear()
+        self.sums_cache.clear()
+        self.snapshots.append(snapshot(system, (), self.sums_cache))
+        self._last_call_recorded = False
 
     @property
     def initial(self) -> FootprintSnapshot:
@@ -136,8 +165,12 @@ class FootprintHistoryListener:
             return
         self.history.settle(model)
         node = model.nodes.get(self.footprint_key)
-        if self.footprint_key in journal.nodes and node is not None and node.state is State.FRESH:
-            self.history.record(snapshot(system, changed_inputs(model, journal)))
+        if node is None or node.state is not State.FRESH:
+            return
+        if self.footprint_key in journal.created_keys:  # the transaction that created the System ended
+            self.history.restart(system)
+        elif self.footprint_key in journal.nodes:
+            self.history.record(system, changed_inputs(model, journal))
 
 
 def _forget(model_ref, listener) -> None:
@@ -148,9 +181,16 @@ def _forget(model_ref, listener) -> None:
 
 
 def track_footprint_history(system) -> FootprintHistory:
-    """Start the System's history (its initial snapshot) and record every later change of it."""
-    history = FootprintHistory(snapshot(system))
+    """Record the System's footprints now (if computed) and after every later change of it.
+
+    A System created inside a transaction block (``with model.transaction():``), or loaded from a
+    file, is computed when its transaction ends: its initial snapshot is taken then, by the listener.
+    """
+    history = FootprintHistory()
     history.settle(system._model)
+    node = system._model.nodes.get(f"{system.id}.total_footprint")
+    if node is not None and node.state is State.FRESH:
+        history.restart(system)
     listener = FootprintHistoryListener(system, history)
     system._model.change_listeners.append(listener)
     weakref.finalize(system, _forget, weakref.ref(system._model), listener)
@@ -160,8 +200,12 @@ def track_footprint_history(system) -> FootprintHistory:
 def history_of(system) -> FootprintHistory:
     history = getattr(system, "footprint_history", None)
     if history is None:
-        raise EfpError(f"System '{system.name}' has no footprint history (it was not created by System(...))")
+        raise EfpError(f"System '{system.name}' has no footprint history (it was created without System(...) "
+                       f"or System._unregistered)")
     history.settle(system._model)
+    if not history.snapshots:  # created in a transaction block still open: its values as they are now
+        system.total_footprint  # noqa: B018 (reading computes what is stale)
+        history.restart(system)
     return history
 
 

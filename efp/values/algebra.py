@@ -107,7 +107,7 @@ def _hourly(op, left, right, label):
     elif op == "mul":
         return _labelled(right.scaled(left.magnitude, unit), label)
     elif op == "div" and isinstance(left, ExplainableHourlyQuantities):
-        return _labelled(left.scaled(1.0 / right.magnitude, unit), label)
+        return _labelled(left.divided(right.magnitude, unit), label)
     elif isinstance(left, ExplainableHourlyQuantities):
         data = fn(left.data_array, right.magnitude * factor)
     else:

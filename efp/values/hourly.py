@@ -15,6 +15,7 @@ import pint
 import xarray as xr
 
 from efp.units import as_unit, conversion_factor
+from efp.values import factors
 from efp.values.base import ExplainableValue
 from efp.values.quantity import ExplainableQuantity, format_magnitude
 from efp.values.sources import Source, Sources
@@ -85,10 +86,12 @@ def align(left: xr.DataArray, right: xr.DataArray) -> tuple[xr.DataArray, xr.Dat
 class ExplainableHourlyQuantities(ExplainableValue):
     """An hourly series with a unit (see the module docstring for its layout).
 
-    A series may hold its numbers as a base array times a scalar ``scale``, like it holds its unit
-    beside the array: multiplying a series by a scalar, converting its unit, shifting it, summing it
-    over usage patterns or averaging its concurrency then touches no array element, and several
-    values share one array. The product is formed once, when :attr:`data_array` is first read.
+    A series may hold its numbers as a base array and scalar operations still to apply
+    (:mod:`efp.values.factors`), like it holds its unit beside the array: multiplying or dividing by
+    a scalar, converting the unit, shifting, or averaging concurrency shorter than an hour touch no
+    element, and several values share one array. A per-usage-pattern series may hold its rows as
+    references to other series' arrays (:mod:`efp.values.rows`). The numbers are formed when
+    :attr:`data_array` is first read, and are the same, to the bit, as eager arithmetic would give.
     (Allocating memory is the dominant cost of large hourly arrays: this keeps a per-usage-pattern
     quantity and its scalar multiples in one array.)
     """
@@ -96,16 +99,17 @@ class ExplainableHourlyQuantities(ExplainableValue):
     _kind = "hourly"
 
     def __init__(self, data: xr.DataArray, unit, label: str | None = None, source: Source | None = None,
-                 scale: float = 1.0, rows=None):
+                 ops=(), rows=None):
         super().__init__(label, source)
         if rows is None:
             if not isinstance(data, xr.DataArray) or data.dims[-1] != TIME:
                 raise TypeError("an hourly series holds a DataArray whose last dimension is 'time'")
             if data.dtype != np.float64:
                 data = data.astype(np.float64)
-        self._dense: xr.DataArray | None = data
+        self._dense: xr.DataArray | None = data  # the base array (for rows: their matrix, once formed)
         self._rows = rows  # a RowStack (efp.values.rows) instead of a dense per-pattern matrix
-        self._scale = float(scale)
+        self._ops = tuple(ops)  # scalar operations still to apply (efp.values.factors)
+        self._product: xr.DataArray | None = None  # the final numbers, formed when first read
         self.unit: pint.Unit = as_unit(unit)
 
     @classmethod
@@ -113,21 +117,19 @@ class ExplainableHourlyQuantities(ExplainableValue):
         """A per-usage-pattern series whose rows share other arrays (see :mod:`efp.values.rows`)."""
         return cls(None, unit, label=label, rows=rows)
 
-    @property
-    def _base(self) -> xr.DataArray:
-        """The array before the scalar factor (the row matrix is formed here when first needed)."""
-        if self._dense is None:
-            self._dense, self._rows = self._rows.dense(), None
-        return self._dense
-
     units = property(lambda self: self.unit)
 
     @property
     def data_array(self) -> xr.DataArray:
         """The data as an xarray DataArray (``time`` coordinate; ``usage_pattern`` where per pattern)."""
-        if self._scale != 1.0:
-            self._dense, self._scale = self._base * self._scale, 1.0
-        return self._base
+        if self._product is None:
+            if self._rows is not None:
+                self._product = self._rows.dense(self._ops)
+            elif not self._ops:
+                return self._dense
+            else:
+                self._product = self._dense.copy(data=factors.apply(self._dense.values, self._ops))
+        return self._product
 
     def to_xarray(self) -> xr.DataArray:
         """Same as :attr:`data_array`."""
@@ -135,23 +137,51 @@ class ExplainableHourlyQuantities(ExplainableValue):
 
     @property
     def magnitude(self) -> np.ndarray:
-        return self.data_array.values
+        """The numbers, read-only (they may be shared with other values)."""
+        values = self.data_array.values.view()
+        values.flags.writeable = False
+        return values
+
+    def numbers(self) -> np.ndarray:
+        """The final numbers without keeping them (a temporary when operations are pending)."""
+        if self._product is not None:
+            return self._product.values
+        if self._rows is not None:
+            return self._rows.dense(self._ops).values
+        return factors.apply(self._dense.values, self._ops)
 
     @property
     def value(self) -> pint.Quantity:
         """The values as a pint array quantity."""
         return self.magnitude * self.unit
 
+    def _then(self, op: str, value: float, unit=None) -> "ExplainableHourlyQuantities":
+        return ExplainableHourlyQuantities(self._dense if self._rows is None else None,
+                                           self.unit if unit is None else unit,
+                                           ops=factors.then(self._ops, op, value), rows=self._rows)
+
     def scaled(self, factor: float, unit=None) -> "ExplainableHourlyQuantities":
         """This series times ``factor`` (in ``unit``), sharing its array."""
-        return ExplainableHourlyQuantities(self._dense, self.unit if unit is None else unit,
-                                           scale=self._scale * float(factor), rows=self._rows)
+        return self._then("mul", factor, unit)
+
+    def divided(self, divisor: float, unit=None) -> "ExplainableHourlyQuantities":
+        """This series divided by ``divisor`` (in ``unit``), sharing its array."""
+        return self._then("div", divisor, unit)
+
+    def row_numbers(self):
+        """``(1-D arrays of final numbers, their first hours)`` of a per-usage-pattern series, row by row."""
+        if self._rows is not None:
+            return (row.numbers(self._ops) for row in self._rows.rows), [row.start for row in self._rows.rows]
+        matrix = self.numbers()
+        return (matrix[i] for i in range(matrix.shape[0])), [_first_hour(self._dense)] * matrix.shape[0]
 
     def is_finite(self) -> bool:
         """Whether every value is a finite number (a sum is finite exactly when every term is)."""
+        if not factors.finite(self._ops):
+            return False
         if self._rows is not None:
-            return bool(np.isfinite(self._scale) and self._rows.is_finite())
-        return bool(np.isfinite(self._scale) and np.isfinite(np.sum(self._base.values)))
+            return self._rows.is_finite()
+        return bool(np.isfinite(np.sum(self._dense.values)))
 
     def _span(self) -> tuple[np.datetime64, int]:
         if self._rows is not None:
@@ -193,20 +223,16 @@ class ExplainableHourlyQuantities(ExplainableValue):
     def to(self, unit) -> "ExplainableHourlyQuantities":
         """The same series in another unit of the same dimension."""
         unit = as_unit(unit)
-        factor = conversion_factor(self.unit, unit)
-        converted = self.scaled(factor, unit)
+        converted = self.scaled(conversion_factor(self.unit, unit), unit)
         converted.label, converted.source = self.label, self.source
         return converted
 
     def sum(self) -> ExplainableQuantity:
         """The sum over every hour (and usage pattern), as a scalar quantity."""
-        raw = self._rows.total() if self._rows is not None else float(self._base.values.sum())
-        total = raw * self._scale
-        return ExplainableQuantity(total * self.unit, label=f"sum of {self.label}")
+        return ExplainableQuantity(float(self.numbers().sum()) * self.unit, label=f"sum of {self.label}")
 
     def mean(self) -> ExplainableQuantity:
-        mean = float(self._base.values.mean()) * self._scale
-        return ExplainableQuantity(mean * self.unit, label=f"mean of {self.label}")
+        return ExplainableQuantity(float(self.numbers().mean()) * self.unit, label=f"mean of {self.label}")
 
     def max(self) -> ExplainableQuantity:
         return ExplainableQuantity(float(self.magnitude.max()) * self.unit, label=f"max of {self.label}")
@@ -215,45 +241,49 @@ class ExplainableHourlyQuantities(ExplainableValue):
         return ExplainableQuantity(float(self.magnitude.min()) * self.unit, label=f"min of {self.label}")
 
     def sum_over_usage_patterns(self) -> "ExplainableHourlyQuantities":
-        """The series summed over its ``usage_pattern`` dimension (itself when it has none)."""
-        if self._rows is not None:
-            summed, start = self._rows.weighted_sum()
-            data = xr.DataArray(summed, coords={TIME: hourly_index(start, len(summed))}, dims=(TIME,))
-            return ExplainableHourlyQuantities(data, self.unit, label=self.label, scale=self._scale)
-        base = self._base
-        if USAGE_PATTERN not in base.dims:
+        """The series summed over its ``usage_pattern`` dimension (itself when it has none), row after row."""
+        if not self.is_per_usage_pattern:
             return self
-        summed = base.values.sum(axis=base.dims.index(USAGE_PATTERN))
-        data = xr.DataArray(summed, coords={TIME: base[TIME].values}, dims=(TIME,))
-        return ExplainableHourlyQuantities(data, self.unit, label=self.label, scale=self._scale)
+        from efp.values.rows import accumulate_rows
+        start, length = self._span()
+        rows, starts = self.row_numbers()
+        summed = accumulate_rows(rows, starts, start, length)
+        data = xr.DataArray(summed, coords={TIME: hourly_index(start, length)}, dims=(TIME,))
+        return ExplainableHourlyQuantities(data, self.unit, label=self.label)
 
     def __getitem__(self, usage_pattern) -> "ExplainableHourlyQuantities":
-        """The row of one usage pattern (given as the object, its ref or its id): a view, not a copy."""
+        """The row of one usage pattern (given as the object, its ref or its id), on the series' span."""
         key = getattr(usage_pattern, "id", usage_pattern)
         if not self.is_per_usage_pattern:
             raise KeyError(f"{self.label!r} is not a per-usage-pattern series")
         if key not in self.usage_patterns:
             raise KeyError(f"{self.label!r} has no row for usage pattern {key!r}")
         if self._rows is not None:
-            return ExplainableHourlyQuantities(self._rows.row(self._rows.ids.index(key)), self.unit,
-                                               label=f"{self.label} for {key}", scale=self._scale)
-        return ExplainableHourlyQuantities(self._base.sel({USAGE_PATTERN: key}), self.unit,
-                                           label=f"{self.label} for {key}", scale=self._scale)
+            start, length = self._span()
+            row = self._rows.rows[self._rows.ids.index(key)]
+            values = np.zeros(length)
+            offset = int((row.start - start) // HOUR)
+            values[offset:offset + len(row.values)] = row.numbers(self._ops)
+            data = xr.DataArray(values, coords={TIME: hourly_index(start, length)}, dims=(TIME,))
+            return ExplainableHourlyQuantities(data, self.unit, label=f"{self.label} for {key}")
+        return ExplainableHourlyQuantities(self._dense.sel({USAGE_PATTERN: key}), self.unit,
+                                           label=f"{self.label} for {key}", ops=self._ops)
 
     def __contains__(self, usage_pattern) -> bool:
         return getattr(usage_pattern, "id", usage_pattern) in self.usage_patterns
 
     def copy(self) -> "ExplainableHourlyQuantities":
-        return ExplainableHourlyQuantities(self._base.copy(), self.unit, self.label, self.source, scale=self._scale)
+        return ExplainableHourlyQuantities(self.data_array.copy(), self.unit, self.label, self.source)
 
     def __getstate__(self):
         state = super().__getstate__()
-        if state.get("_rows") is not None:  # rows share other series' arrays: send the matrix instead
-            state["_dense"], state["_rows"] = self._rows.dense(), None
+        state["_product"] = None
+        if state.get("_rows") is not None:  # rows share other series' arrays: send the rows' own data
+            state["_dense"] = None
         return state
 
     def __neg__(self):
-        return self.scaled(-1.0)
+        return self._with(-self.data_array)
 
     def __abs__(self):
         return self._with(abs(self.data_array))

@@ -2,30 +2,51 @@
 
 A job's requests per usage pattern are, row by row, its usage patterns' journey starts shifted by a
 few hours: :class:`RowStack` keeps each row as a reference to the usage pattern's own array (with its
-first hour and a scalar factor) instead of copying every row into a new ``(usage_pattern, time)``
-matrix. Sums over usage patterns, weighted sums (network energy per country), scaling and shifting
-then work row by row without the matrix; the matrix is formed only when someone reads
-:attr:`~efp.values.hourly.ExplainableHourlyQuantities.data_array`.
+first hour and its pending scalar operations, :mod:`efp.values.factors`) instead of copying every row
+into a new ``(usage_pattern, time)`` matrix. Sums and weighted sums over usage patterns then
+accumulate rows into one buffer; the matrix is formed only when someone reads
+:attr:`~efp.values.hourly.ExplainableHourlyQuantities.data_array`. Both ways give the same numbers to
+the bit (:func:`accumulate_rows` is the one summation order).
 """
 from __future__ import annotations
 
 import numpy as np
 import xarray as xr
 
+from efp.values import factors
 from efp.values.hourly import HOUR, TIME, USAGE_PATTERN, hourly_index
 
 
 class Row:
-    """One row: a 1-D array, its first hour and a factor (the row's values are ``values × scale``)."""
+    """One row: a 1-D array, its first hour and the operations still to apply to it."""
 
-    __slots__ = ("values", "start", "scale")
+    __slots__ = ("values", "start", "ops")
 
-    def __init__(self, values: np.ndarray, start: np.datetime64, scale: float = 1.0):
-        self.values, self.start, self.scale = values, start, scale
+    def __init__(self, values: np.ndarray, start: np.datetime64, ops: factors.Ops = ()):
+        self.values, self.start, self.ops = values, start, ops
 
     @property
     def end(self) -> np.datetime64:
         return self.start + len(self.values) * HOUR
+
+    def numbers(self, outer_ops: factors.Ops = ()) -> np.ndarray:
+        return factors.apply(self.values, self.ops + outer_ops)
+
+
+def accumulate_rows(rows, starts, start, length, weights=None) -> np.ndarray:
+    """``Σ weight × row``, row after row, into one buffer on ``[start, start + length)``.
+
+    ``rows`` are 1-D arrays of final numbers; rows weighing 0 are skipped (adding 0 changes nothing).
+    """
+    buffer = np.zeros(length)
+    for index, (row, first) in enumerate(zip(rows, starts)):
+        weight = 1.0 if weights is None else weights[index]
+        if weight == 0.0:
+            continue
+        offset = int((first - start) // HOUR)
+        target = buffer[offset:offset + len(row)]
+        target += row if weight == 1.0 else weight * row
+    return buffer
 
 
 class RowStack:
@@ -43,52 +64,24 @@ class RowStack:
         return start, int((end - start) // HOUR)
 
     def shifted(self, hours: int) -> "RowStack":
-        return RowStack(self.ids, [Row(r.values, r.start + hours * HOUR, r.scale) for r in self.rows])
+        return RowStack(self.ids, [Row(r.values, r.start + hours * HOUR, r.ops) for r in self.rows])
 
-    def with_rows(self, rows) -> "RowStack":
-        return RowStack(self.ids, rows)
-
-    def weighted_sum(self, weights=None) -> tuple[np.ndarray, np.datetime64]:
-        """``Σ weight × row`` in one buffer over the union span (all weights 1 when ``weights`` is None)."""
+    def weighted_sum(self, outer_ops: factors.Ops = (), weights=None) -> tuple[np.ndarray, np.datetime64]:
+        """``Σ weight × row`` over the union span, rows taken one by one (no matrix)."""
         start, length = self.span()
-        buffer = np.zeros(length)
-        for index, row in enumerate(self.rows):
-            factor = row.scale * (1.0 if weights is None else weights[index])
-            if factor == 0.0:
-                continue
-            offset = int((row.start - start) // HOUR)
-            target = buffer[offset:offset + len(row.values)]
-            if factor == 1.0:
-                target += row.values
-            else:
-                target += factor * row.values
-        return buffer, start
-
-    def total(self) -> float:
-        return float(sum(row.scale * row.values.sum() for row in self.rows))
+        numbers = (row.numbers(outer_ops) if weights is None or weights[i] != 0.0 else row.values
+                   for i, row in enumerate(self.rows))
+        return accumulate_rows(numbers, [row.start for row in self.rows], start, length, weights), start
 
     def is_finite(self) -> bool:
-        return all(np.isfinite(row.scale) and np.isfinite(row.values.sum()) for row in self.rows)
+        return all(factors.finite(row.ops) and np.isfinite(row.values.sum()) for row in self.rows)
 
-    def row(self, index: int) -> xr.DataArray:
-        """One row on the span of the whole stack, as in the matrix."""
-        row = self.rows[index]
-        start, length = self.span()
-        values = np.zeros(length)
-        offset = int((row.start - start) // HOUR)
-        values[offset:offset + len(row.values)] = row.values * row.scale
-        return xr.DataArray(values, coords={TIME: hourly_index(start, length)}, dims=(TIME,))
-
-    def dense(self) -> xr.DataArray:
-        """The ``(usage_pattern, time)`` matrix."""
+    def dense(self, outer_ops: factors.Ops = ()) -> xr.DataArray:
+        """The ``(usage_pattern, time)`` matrix of final numbers."""
         start, length = self.span()
         matrix = np.zeros((len(self.rows), length))
         for index, row in enumerate(self.rows):
             offset = int((row.start - start) // HOUR)
-            target = matrix[index, offset:offset + len(row.values)]
-            if row.scale == 1.0:
-                target[:] = row.values
-            else:
-                np.multiply(row.values, row.scale, out=target)
+            matrix[index, offset:offset + len(row.values)] = row.numbers(outer_ops)
         return xr.DataArray(matrix, coords={USAGE_PATTERN: self.ids, TIME: hourly_index(start, length)},
                             dims=(USAGE_PATTERN, TIME))

@@ -12,7 +12,8 @@ import xarray as xr
 from efp.units import conversion_factor
 from efp.values.base import EmptyExplainableObject
 from efp.values.hourly import HOUR, TIME, USAGE_PATTERN, ExplainableHourlyQuantities, hourly_index
-from efp.values.rows import Row, RowStack
+from efp.values import factors
+from efp.values.rows import Row, RowStack, accumulate_rows
 
 
 def _span(series_list):
@@ -36,8 +37,8 @@ def stack(ids, series_list, unit=None):
     for key, series in present:
         if series.is_per_usage_pattern:
             raise ValueError(f"stack takes 1-D series; the row for {key!r} is per usage pattern")
-        base = series._base
-        rows.append(Row(base.values, _first_hour_of(base), conversion_factor(series.unit, unit) * series._scale))
+        ops = factors.then(series._ops, "mul", conversion_factor(series.unit, unit))
+        rows.append(Row(series._dense.values, _first_hour_of(series._dense), ops))
     return ExplainableHourlyQuantities.from_rows(RowStack([key for key, _ in present], rows), unit)
 
 
@@ -52,20 +53,14 @@ def weighted_row_sum(series, weights: dict):
     """
     if isinstance(series, EmptyExplainableObject):
         return series
-    if series._rows is not None:
-        factors = [weights.get(key, 0.0) for key in series._rows.ids]
-        if not any(factors):
-            return EmptyExplainableObject()
-        summed, start = series._rows.weighted_sum(factors)
-        data = xr.DataArray(summed, coords={TIME: hourly_index(start, len(summed))}, dims=(TIME,))
-        return ExplainableHourlyQuantities(data, series.unit, scale=series._scale)
-    rows = series.usage_patterns
-    factors = np.array([weights.get(key, 0.0) for key in rows]) * series._scale
-    if not factors.any():
+    ids = series.usage_patterns
+    row_weights = [weights.get(key, 0.0) for key in ids]
+    if not any(row_weights):
         return EmptyExplainableObject()
-    base = series._base
-    summed = factors @ base.values  # no copy of the selected rows: absent patterns weigh 0
-    data = xr.DataArray(summed, coords={TIME: base[TIME].values}, dims=(TIME,))
+    start, length = series._span()
+    rows, starts = series.row_numbers()
+    summed = accumulate_rows(rows, starts, start, length, row_weights)
+    data = xr.DataArray(summed, coords={TIME: hourly_index(start, length)}, dims=(TIME,))
     return ExplainableHourlyQuantities(data, series.unit)
 
 
@@ -88,12 +83,12 @@ def accumulate(series_list):
     buffer = np.zeros(length)
     for series, first in zip(series_list, starts):
         offset = int((first - start) // HOUR)
-        factor = _factor(series.unit, unit, "add") * series._scale
+        factor = _factor(series.unit, unit, "add")
         target = buffer[offset:offset + len(series)]
-        values = series._base.values
+        values = series.numbers()
         if factor == 1.0:
             target += values
         else:
-            target += factor * values
+            target += values * factor
     data = xr.DataArray(buffer, coords={TIME: hourly_index(start, length)}, dims=(TIME,))
     return ExplainableHourlyQuantities(data, unit)

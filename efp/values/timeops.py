@@ -34,11 +34,11 @@ def _hours(duration) -> float:
     return float(quantity.to(u.hour).magnitude)
 
 
-def _retimed(series: ExplainableHourlyQuantities, values: np.ndarray, start, scale: float = 1.0):
-    data = series._base
+def _retimed(series: ExplainableHourlyQuantities, values: np.ndarray, start, ops=()):
+    data = series._dense if series._dense is not None else series.data_array
     coords = {name: coord for name, coord in data.coords.items() if name != TIME}
     coords[TIME] = start + np.arange(values.shape[-1]) * HOUR
-    return ExplainableHourlyQuantities(xr.DataArray(values, coords=coords, dims=data.dims), series.unit, scale=scale)
+    return ExplainableHourlyQuantities(xr.DataArray(values, coords=coords, dims=data.dims), series.unit, ops=ops)
 
 
 def _first(series) -> np.datetime64:
@@ -50,9 +50,10 @@ def shift(series, hours: int):
     if isinstance(series, EmptyExplainableObject) or hours == 0:
         return series
     if series._rows is not None:
-        return ExplainableHourlyQuantities.from_rows(series._rows.shifted(int(hours)), series.unit).scaled(
-            series._scale)
-    return _retimed(series, series._base.values, _first(series) + int(hours) * HOUR, series._scale)
+        shifted = ExplainableHourlyQuantities.from_rows(series._rows.shifted(int(hours)), series.unit)
+        shifted._ops = series._ops
+        return shifted
+    return _retimed(series, series._dense.values, _first(series) + int(hours) * HOUR, series._ops)
 
 
 def shift_by_duration(series, duration):
@@ -88,11 +89,10 @@ def concurrency(series, duration):
     if len(kernel) == 1:  # shorter than an hour (or exactly one): a plain scaling, sharing the array
         return series.scaled(kernel[0])
     if series._rows is not None:
-        from efp.values.rows import Row
-        rows = [Row(_convolve(row.values, kernel), row.start, row.scale) for row in series._rows.rows]
-        return ExplainableHourlyQuantities.from_rows(series._rows.with_rows(rows), series.unit).scaled(
-            series._scale)
-    return _retimed(series, _convolve(series._base.values, kernel), _first(series), series._scale)
+        from efp.values.rows import Row, RowStack
+        rows = [Row(_convolve(row.numbers(series._ops), kernel), row.start) for row in series._rows.rows]
+        return ExplainableHourlyQuantities.from_rows(RowStack(series._rows.ids, rows), series.unit)
+    return _retimed(series, _convolve(series.numbers(), kernel), _first(series))
 
 
 def _convolve(values: np.ndarray, kernel: np.ndarray) -> np.ndarray:

@@ -1,0 +1,38 @@
+"""Scalar factors kept beside an array and applied in order, exactly as eager arithmetic would.
+
+``x * a * b`` computed eagerly rounds after each operation: ``(x*a)*b``. Folding the factors first
+(``x*(a*b)``) can differ in the last bit. A chain of ``("mul", a)`` / ``("div", b)`` operations,
+applied in order when the numbers are needed, gives the eager result to the bit, so results do not
+depend on whether a value was kept lazy or formed early (loaded from a file, say).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+Ops = tuple  # of ("mul" | "div", float)
+
+
+def then(ops: Ops, op: str, value: float) -> Ops:
+    """``ops`` followed by one more operation (multiplying or dividing by 1 is dropped)."""
+    value = float(value)
+    if value == 1.0:
+        return ops
+    return ops + ((op, value),)
+
+
+def apply(values: np.ndarray, ops: Ops) -> np.ndarray:
+    """The values after the operations, in order (a new array unless ``ops`` is empty)."""
+    if not ops:
+        return values
+    result = None
+    for op, value in ops:
+        source = values if result is None else result
+        if op == "mul":
+            result = np.multiply(source, value, out=result)
+        else:
+            result = np.divide(source, value, out=result)
+    return result
+
+
+def finite(ops: Ops) -> bool:
+    return all(np.isfinite(value) for _, value in ops)
