@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-# Debian packages the tests need (graphviz's `dot`). Installed when running as root; skipped otherwise.
+# Debian packages the tests need (graphviz's `dot`, chromium for the HTML outputs). Installed when running as root;
+# skipped otherwise.
 DEBIAN_PACKAGES := graphviz chromium
 
 .PHONY: install system-deps test demo bench docs clean

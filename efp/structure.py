@@ -101,7 +101,11 @@ def affected_structural_nodes(model, owner, attr: str, changed_targets: Iterable
 
 
 def ref(obj) -> ObjectRef:
-    return ObjectRef(obj.id, obj.name, type(obj).__name__)
+    """The object's :class:`ObjectRef` (made once per object and name)."""
+    cached = obj.__dict__.get("_ref")
+    if cached is None or cached.name != obj.name:
+        cached = obj.__dict__["_ref"] = ObjectRef(obj.id, obj.name, type(obj).__name__)
+    return cached
 
 
 def resolve_path(obj, path: Path, describe) -> tuple[object, set[str], set[str]]:

@@ -54,7 +54,12 @@ def as_unit(unit) -> pint.Unit:
 
 
 def conversion_factor(source: pint.Unit, target: pint.Unit) -> float:
-    """The number that converts magnitudes in ``source`` to magnitudes in ``target``."""
+    """The number that converts magnitudes in ``source`` to magnitudes in ``target`` (cached)."""
     if source == target:
         return 1.0
+    return _conversion_factor(source, target)
+
+
+@functools.lru_cache(maxsize=4096)
+def _conversion_factor(source: pint.Unit, target: pint.Unit) -> float:
     return float(u.Quantity(1.0, source).to(target).magnitude)

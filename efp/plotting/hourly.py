@@ -223,7 +223,8 @@ def plot_hourly(value, filepath=None, xlims=None, cumsum: bool = False, width: i
     The default file is named after the value's label, in the current directory.
     """
     if isinstance(filepath, (list, tuple)):  # api.md's positional order: plot(xlims, cumsum, filepath)
-        filepath, xlims, cumsum = (None, filepath, xlims if isinstance(xlims, bool) else cumsum)
+        given_cumsum = xlims if isinstance(xlims, bool) else cumsum if isinstance(cumsum, bool) else False
+        filepath, xlims, cumsum = (None if isinstance(cumsum, bool) else cumsum), filepath, given_cumsum
     figure = hourly_figure(value, xlims=xlims, cumsum=cumsum, width=width, height=height)
     label = figure.title.text
     default = html.default_path(label, ".html")
