@@ -50,8 +50,15 @@ def value_differences(live: dict, rebuilt: dict) -> list[str]:
                         f"only rebuilt {sorted(set(rebuilt) - set(live))}")
     for key in sorted(set(live) & set(rebuilt)):
         if not same_value(live[key], rebuilt[key]):
-            problems.append(f"{key}: live {live[key]!r} != rebuilt {rebuilt[key]!r}")
+            problems.append(f"{key}: live {_detail(live[key])} != rebuilt {_detail(rebuilt[key])}")
     return problems
+
+
+def _detail(value) -> str:
+    magnitude = getattr(value, "magnitude", None)
+    if isinstance(magnitude, float):
+        return f"{type(value).__name__}({magnitude.hex()} {value.unit})"
+    return f"{type(value).__name__} {value!r}"
 
 
 def readable_edges(model) -> set[tuple[tuple[str, str], tuple[str, str]]]:
@@ -114,3 +121,61 @@ def snapshot_differences(before: dict, after: dict) -> list[str]:
 
 def fresh_calculated(model) -> set[str]:
     return {key for key, node in model.nodes.items() if node.calculated and node.state is State.FRESH}
+
+
+def rebuild(live_model):
+    """The same objects, inputs and links built from scratch in a fresh model.
+
+    Objects are created in the live model's creation order (so backlinks list them in the same order),
+    each with its inputs and with the links whose targets already exist; links to objects created later
+    (a link reassigned after creation) are set in one transaction before anything is computed.
+    Returns ``(model, {name: object})``; names must be unique.
+    """
+    from efp import new_model
+
+    objects = sorted(live_model.objects.values(), key=lambda o: live_model.sequence[o.id])
+    assert len({o.name for o in objects}) == len(objects), "rebuild needs unique object names"
+    with new_model() as fresh:
+        by_name: dict = {}
+        late = []
+        for obj in objects:
+            values = {}
+            for attr in type(obj).settable():
+                decl = type(obj).declarations()[attr]
+                value = obj.node(attr).value
+                if decl.kind == "input":
+                    values[attr] = value.detached()
+                elif decl.kind == "link":
+                    if value is None or value.name in by_name:
+                        values[attr] = None if value is None else by_name[value.name]
+                    else:
+                        late.append((obj.name, attr, value.name))
+                        values[attr] = None
+                else:
+                    names = [item.name for item in value]
+                    if all(name in by_name for name in names):
+                        values[attr] = [by_name[name] for name in names]
+                    else:
+                        late.append((obj.name, attr, names))
+                        values[attr] = []
+            by_name[obj.name] = type(obj)(obj.name, **values)
+        if late:
+            fresh.apply([(by_name[owner].node(attr),
+                          [by_name[n] for n in target] if isinstance(target, list) else by_name[target])
+                         for owner, attr, target in late])
+    return fresh, by_name
+
+
+def rebuild_differences(live_model) -> list[str]:
+    """Differences between the live model and a from-scratch rebuild: values, links, derived lists, edges."""
+    fresh, _ = rebuild(live_model)
+    problems = value_differences(computed_values(live_model), computed_values(fresh))
+    if structural_lists(live_model) != structural_lists(fresh):
+        live, rebuilt = structural_lists(live_model), structural_lists(fresh)
+        problems += [f"{key}: live {live[key]} != rebuilt {rebuilt.get(key)}" for key in live
+                     if live[key] != rebuilt.get(key)]
+    live_edges, rebuilt_edges = readable_edges(live_model), readable_edges(fresh)
+    if live_edges != rebuilt_edges:
+        problems.append(f"edges: only live {sorted(live_edges - rebuilt_edges)}, "
+                        f"only rebuilt {sorted(rebuilt_edges - live_edges)}")
+    return problems

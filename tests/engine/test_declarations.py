@@ -316,7 +316,6 @@ def test_a_bad_path_behind_an_empty_link_is_refused_when_the_link_is_set(model):
 
     holder = LateCheck("holder")
     assert isinstance(holder.late, EmptyExplainableObject)
-    before = snapshot(model)
     part = toy.Part("p")
     before = snapshot(model)
     with pytest.raises(LinkError, match="names 'mass'"):

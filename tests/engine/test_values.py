@@ -232,8 +232,8 @@ def test_concurrency_kernel_and_duration_errors():
     np.testing.assert_array_equal(timeops.concurrency_kernel(3), [1, 1, 1])
     np.testing.assert_array_equal(timeops.concurrency_kernel(0.25), [0.25])
     # float noise on a whole number of hours: no spurious extra hour
-    assert 0.1 * 30 != 3
-    np.testing.assert_array_equal(timeops.concurrency_kernel(0.1 * 30), [1, 1, 1])
+    assert 0.1 * 3 * 10 != 3
+    np.testing.assert_array_equal(timeops.concurrency_kernel(0.1 * 3 * 10), [1, 1, 1])
     with pytest.raises(ValueError):
         timeops.concurrency(series(S), 0 * u.hour)
 
@@ -297,7 +297,10 @@ def test_ceil_ignores_float_noise():
     assert 2.0000000000000004 > 2
     assert timeops.ceil_scalar(2.0000000000000004) == 2
     assert timeops.ceil_scalar(2.000001) == 3
-    assert timeops.ceil_scalar(1e12 + 1e-4) == 1e12        # relative tolerance
+    # the tolerance is 1e-9 of one unit, not of the value: large real demand is never rounded away
+    assert timeops.ceil_scalar(45876.0000337) == 45877
+    assert timeops.ceil_scalar(45876 + 1e-10) == 45876
+    assert timeops.ceil_scalar(-0.5) == 0
     result = timeops.ceil(series([2.0000000000000004, 2.1, 1.9999999999, 0.0, 3, 0.2]))
     np.testing.assert_array_equal(result.magnitude, [2, 3, 2, 0, 3, 1])
 
