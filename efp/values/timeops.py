@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import functools
 import math
-from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from efp.units import u
@@ -143,40 +143,17 @@ def _utc_positions(timezone: str, first_local_hour: int, length: int):
     ``positions`` is None when one UTC offset holds over the whole span (then the series just moves).
     Cached: usage patterns of one country and start share the computation.
     """
-    offsets = _utc_offsets_in_minutes(ZoneInfo(timezone), first_local_hour, length)
-    local_minutes = (first_local_hour + np.arange(length, dtype=np.int64)) * 60
-    utc_hours = (local_minutes - offsets) // 60
+    ZoneInfo(timezone)  # a clear error for an unknown zone
+    local = pd.DatetimeIndex(np.datetime64(first_local_hour, "h") + np.arange(length) * np.timedelta64(1, "h"))
+    # ambiguous=True: a repeated autumn hour is its first (summer-time) occurrence; shift_forward: a
+    # missing spring hour lands on the next existing one.
+    aware = local.tz_localize(timezone, ambiguous=np.ones(length, dtype=bool), nonexistent="shift_forward")
+    utc_hours = aware.tz_convert("UTC").tz_localize(None).values.astype("datetime64[h]").astype(np.int64)
     first = int(utc_hours.min())
     positions = utc_hours - first
     if np.array_equal(np.diff(positions), np.ones(length - 1, dtype=positions.dtype)):
         return first, None, length
     return first, positions, int(positions.max()) + 1
-
-
-def _utc_offsets_in_minutes(zone: ZoneInfo, first_local_hour: int, length: int) -> np.ndarray:
-    """The UTC offset (minutes) in force at each local hour of a span.
-
-    Offsets are looked up once a day and hour by hour only on days where they change. A local hour
-    that does not exist takes the offset before the transition and one that occurs twice its first
-    occurrence (``fold=0``): both then land where model.md §1 says.
-    """
-    origin = datetime(1970, 1, 1) + timedelta(hours=first_local_hour)
-
-    def offset(hour: int) -> int:
-        moment = (origin + timedelta(hours=hour)).replace(tzinfo=zone)
-        return int(moment.utcoffset().total_seconds() // 60)
-
-    offsets = np.empty(length, dtype=np.int64)
-    previous, previous_offset = 0, offset(0)
-    for sample in list(range(24, length, 24)) + [length - 1]:
-        current = offset(sample)
-        if current == previous_offset:
-            offsets[previous:sample + 1] = current
-        else:
-            offsets[previous:sample + 1] = [offset(hour) for hour in range(previous, sample + 1)]
-        previous, previous_offset = sample, current
-    offsets[previous:] = previous_offset
-    return offsets
 
 
 def ceil(series):
