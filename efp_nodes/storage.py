@@ -101,7 +101,7 @@ class Storage(ModelingObject):
         values = span.magnitude.copy()
         if hours < len(storage_needed):
             values[..., hours:] = dumps.magnitude[..., :len(storage_needed) - hours]
-        return span._with(span.data_array.copy(data=values), unit=storage_needed.unit)
+        return span._with(span.data_array.copy(deep=False, data=values), unit=storage_needed.unit)
 
     @calculated(unit="TB")
     def storage_delta(storage_needed, storage_freed, automatic_storage_dumps_after_storage_duration):

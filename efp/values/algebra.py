@@ -128,7 +128,7 @@ def total(values):
     """
     values = list(values)
     series = [v for v in values if isinstance(v, ExplainableHourlyQuantities)]
-    if len(series) < 3:
+    if len(series) < 2:
         result = EmptyExplainableObject()
         for value in values:
             result = binary("add", result, value)

@@ -8,9 +8,11 @@ of their spans, missing hours counting as 0 (model.md §1): see :func:`align`.
 """
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 import numpy as np
+import pandas as pd
 import pint
 import xarray as xr
 
@@ -35,9 +37,18 @@ def to_datetime64(moment) -> np.datetime64:
     return stamp
 
 
-def hourly_index(start, length: int) -> np.ndarray:
-    """``length`` consecutive hours from ``start`` as datetime64[ns]."""
-    return to_datetime64(start) + np.arange(length) * HOUR
+def hourly_index(start, length: int) -> pd.DatetimeIndex:
+    """``length`` consecutive hours from ``start``, as a (shared, immutable) pandas index.
+
+    Series on the same span share one index object: a time coordinate is as large as the values,
+    and xarray keeps a pandas index as given rather than copying it.
+    """
+    return _hourly_index(int(to_datetime64(start).astype(np.int64)), int(length))
+
+
+@functools.lru_cache(maxsize=1024)
+def _hourly_index(start_ns: int, length: int) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(np.datetime64(start_ns, "ns") + np.arange(length) * HOUR, name=TIME)
 
 
 def hourly_data_array(values, start, usage_patterns=None) -> xr.DataArray:
@@ -128,7 +139,7 @@ class ExplainableHourlyQuantities(ExplainableValue):
             elif not self._ops:
                 return self._dense
             else:
-                self._product = self._dense.copy(data=factors.apply(self._dense.values, self._ops))
+                self._product = self._dense.copy(deep=False, data=factors.apply(self._dense.values, self._ops))
         return self._product
 
     def to_xarray(self) -> xr.DataArray:

@@ -21,7 +21,7 @@ import xarray as xr
 
 from efp.units import u
 from efp.values.base import EmptyExplainableObject
-from efp.values.hourly import HOUR, TIME, ExplainableHourlyQuantities, align, hourly_data_array
+from efp.values.hourly import HOUR, TIME, ExplainableHourlyQuantities, align, hourly_data_array, hourly_index
 from efp.values.quantity import ExplainableQuantity
 
 CEIL_TOLERANCE = 1e-9
@@ -37,7 +37,7 @@ def _hours(duration) -> float:
 def _retimed(series: ExplainableHourlyQuantities, values: np.ndarray, start, ops=()):
     data = series._dense if series._dense is not None else series.data_array
     coords = {name: coord for name, coord in data.coords.items() if name != TIME}
-    coords[TIME] = start + np.arange(values.shape[-1]) * HOUR
+    coords[TIME] = hourly_index(start, values.shape[-1])
     return ExplainableHourlyQuantities(xr.DataArray(values, coords=coords, dims=data.dims), series.unit, ops=ops)
 
 
@@ -169,7 +169,7 @@ def ceil(series):
     rounded = np.round(values)
     near = np.abs(values - rounded) <= CEIL_TOLERANCE
     out = np.where(near, rounded, np.ceil(values))
-    return series._with(series.data_array.copy(data=out), unit=series.unit)
+    return series._with(series.data_array.copy(deep=False, data=out), unit=series.unit)
 
 
 def ceil_scalar(value: float) -> float:
@@ -184,16 +184,16 @@ def cumsum(series):
     """The running total along time."""
     if isinstance(series, EmptyExplainableObject):
         return series
-    return series._with(series.data_array.copy(data=np.cumsum(series.magnitude, axis=-1)), unit=series.unit)
+    return series._with(series.data_array.copy(deep=False, data=np.cumsum(series.magnitude, axis=-1)), unit=series.unit)
 
 
 def _elementwise(fn, left, right):
     if isinstance(right, ExplainableHourlyQuantities):
         right = right.to(left.unit)
         a, b = align(left.data_array, right.data_array)
-        return left._with(a.copy(data=fn(a.values, b.values)), unit=left.unit)
+        return left._with(a.copy(deep=False, data=fn(a.values, b.values)), unit=left.unit)
     scalar = right.value.to(left.unit).magnitude if isinstance(right, ExplainableQuantity) else float(right)
-    return left._with(left.data_array.copy(data=fn(left.magnitude, scalar)), unit=left.unit)
+    return left._with(left.data_array.copy(deep=False, data=fn(left.magnitude, scalar)), unit=left.unit)
 
 
 def maximum(left, right):

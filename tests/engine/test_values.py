@@ -334,3 +334,45 @@ class TestUnits:
         assert (1 * u.year).to(u.hour).magnitude == pytest.approx(8766)
         assert (1 * u.month).to(u.hour).magnitude == pytest.approx(8766 / 12)
         assert (12 * u.month).to(u.year).magnitude == pytest.approx(1)
+
+
+# ---------------------------------------------------------------- efp's sum of values
+class TestTotal:
+    """``efp.values.algebra.total``: the model's sum, ``∅`` for nothing, one buffer for many series."""
+
+    def test_empty_and_scalars(self):
+        from efp.values.algebra import total
+        assert isinstance(total([]), EmptyExplainableObject)
+        assert isinstance(total([EMPTY(), EMPTY()]), EmptyExplainableObject)
+        assert total([SourceValue(1 * u.kg), SourceValue(500 * u.g), EMPTY()]).value == 1.5 * u.kg
+
+    @pytest.mark.parametrize("n", [1, 2, 3, 7])
+    def test_series_of_different_spans_and_units_equal_pairwise_sums(self, n):
+        from functools import reduce
+
+        from efp.values.algebra import total
+        rng = np.random.default_rng(n)
+        terms = [series(rng.uniform(0, 10, int(rng.integers(1, 30))), f"2025-01-0{1 + i % 3} {i:02d}:00",
+                        "kg" if i % 2 == 0 else "g") for i in range(n)]
+        terms.insert(1, EMPTY())
+        result = total(terms)
+        expected = reduce(lambda a, b: a + b, terms)
+        assert result.unit == u.kg
+        assert hours_of(result) == hours_of(expected)
+        np.testing.assert_allclose(result.magnitude, expected.magnitude, rtol=1e-15, atol=0)
+        assert result.magnitude.sum() == pytest.approx(
+            sum(t.magnitude.sum() * (1 if t.unit == u.kg else 1e-3) for t in terms if t), rel=1e-12)
+
+    def test_per_usage_pattern_series(self):
+        from efp.values.algebra import total
+        a = per_pattern([[1, 2], [3, 4]], "2025-01-01 00:00", ("up-a", "up-b"))
+        b = per_pattern([[10, 10], [20, 20]], "2025-01-01 01:00", ("up-b", "up-c"))
+        c = per_pattern([[5, 5]], "2025-01-01 00:00", ("up-a",))
+        result = total([a, b, c])
+        np.testing.assert_array_equal((a + b + c).magnitude, result.magnitude)
+        assert result.usage_patterns == ["up-a", "up-b", "up-c"]
+
+    def test_dimension_mismatch(self):
+        from efp.values.algebra import total
+        with pytest.raises(UnitDimensionError):
+            total([series([1], unit="kg"), series([1], unit="kg"), series([1], unit="W")])
