@@ -28,7 +28,7 @@ system-deps:
 	fi
 
 demo: $(STAMP)
-	$(BIN)/python -m efp_builders.quickstart
+	$(BIN)/python -m efp_builders.quickstart --report report/quickstart
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q

@@ -80,25 +80,41 @@ def as_stored(value, unit):
     return value
 
 
-def compile_plan(model, order: list[str], simulation=None) -> dict:
+def compile_plan(model, order: list[str], simulation=None, inline_data: bool = False) -> dict:
     """The dask graph of a plan: a task per planned node, known inputs as data.
 
-    With a ``simulation`` (``(date, {key: baseline value})``), each task keeps its node's baseline
-    values before ``date`` (see :mod:`efp.values.splicing`).
+    Known inputs enter under their own node keys, or, with ``inline_data`` (local schedulers), inside
+    the tasks that read them: dask's local scheduler then has no data keys to track, which it does at
+    a cost that grows faster than their number. With a ``simulation`` (``(date, {key: baseline
+    value})``), each task keeps its node's baseline values before ``date`` (see
+    :mod:`efp.values.splicing`).
     """
     nodes = model.nodes
     graph: dict = {}
     planned = set(order)
+
+    def data(dep):
+        dep_node = nodes[dep]
+        return link_value_for_formula(dep_node) if dep_node.structural else dep_node.value
+
+    def inlined(arg):
+        if isinstance(arg, str) and arg not in planned:
+            return data(arg)
+        if isinstance(arg, list):
+            return [inlined(item) for item in arg]
+        return arg
+
     for key in order:
         node = nodes[key]
         splice = None
         if simulation is not None:
             splice = (simulation[0], simulation[1].get(key))
-        graph[key] = (call_formula, FormulaCall(key, model.describe(node), node.decl, splice)) + tuple(node.args)
-        for dep in node.deps:
-            if dep not in planned and dep not in graph:
-                dep_node = nodes[dep]
-                graph[dep] = link_value_for_formula(dep_node) if dep_node.structural else dep_node.value
+        args = tuple(inlined(arg) for arg in node.args) if inline_data else tuple(node.args)
+        graph[key] = (call_formula, FormulaCall(key, model.describe(node), node.decl, splice)) + args
+        if not inline_data:
+            for dep in node.deps:
+                if dep not in planned and dep not in graph:
+                    graph[dep] = data(dep)
     return graph
 
 
@@ -106,8 +122,8 @@ def run_plan(model, order: list[str], simulation=None) -> dict:
     """Compute the planned nodes; return ``{key: value}``."""
     if not order:
         return {}
-    graph = compile_plan(model, order, simulation)
     client = config.active_client()
+    graph = compile_plan(model, order, simulation, inline_data=client is None)
     if client is not None:
         run = uuid.uuid4().hex[:12]
         values = client.get(_keys_of_run(graph, run), [(key, run) for key in order], sync=True)

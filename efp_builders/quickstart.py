@@ -3,13 +3,16 @@
 ``build()`` creates the objects of the seed (its pre-release spellings resolved as
 ``spec/reference-quickstart.md`` says) and returns them by name; ``changes()`` lists the seed's
 changes, each a callable applied in turn. ``python -m efp_builders.quickstart`` prints the footprint per
-category after each step (``make demo``).
+category after each step (``make demo``); ``--json FILE`` also saves the scenario (its inputs, efp's JSON
+format) as built, and ``--report DIR`` writes the report of the scenario as built (``DIR/report.html``,
+``DIR/computed.json``, as ``efp run`` does) and ``DIR/quickstart.json``.
 """
 from __future__ import annotations
 
 import argparse
 import time
 from datetime import datetime
+from pathlib import Path
 from types import SimpleNamespace
 
 from efp import ModelingUpdate, SourceValue, Sources, u
@@ -149,10 +152,15 @@ def _row(step: str, figures: dict, seconds: float, nodes: int) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Run the seed quickstart scenario and print its footprints.")
-    parser.parse_args(argv)
+    parser.add_argument("--json", metavar="FILE", help="save the scenario as built (its inputs) to FILE")
+    parser.add_argument("--report", metavar="DIR",
+                        help="write the report of the scenario as built: DIR/report.html, DIR/computed.json "
+                             "and DIR/quickstart.json")
+    args = parser.parse_args(argv)
     started = time.perf_counter()
     objects = build()
     seconds = time.perf_counter() - started
+    written = save(objects.system, args.json, args.report)
     model = objects.system._model
     header = ["step", "total", "fab. Servers", "fab. Storage", "fab. Devices", "energy Servers", "energy Storage",
               "energy Network", "energy Devices", "nodes recomputed", "seconds"]
@@ -166,7 +174,31 @@ def main(argv=None) -> int:
         apply()
         seconds = time.perf_counter() - started
         print(_row(description, category_figures(objects.system), seconds, model.formula_calls - before))
+    if written:
+        print()
+        print("\n".join(written))
     return 0
+
+
+def save(system, json_path=None, report_folder=None) -> list[str]:
+    """Save the scenario's JSON and/or its report now; return one line per file written."""
+    from efp_nodes import system_to_json
+
+    lines = []
+    if json_path:
+        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+        system_to_json(system, output_filepath=json_path)
+        lines.append(f"scenario: {json_path}")
+    if report_folder:
+        from efp_builders.report import write_report
+
+        folder = Path(report_folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        system_to_json(system, output_filepath=folder / "quickstart.json")
+        files = write_report(system, folder, scenario="the seed quickstart (efp_builders.quickstart)")
+        lines += [f"scenario: {folder / 'quickstart.json'}", f"computed values: {files.computed}",
+                  f"report: {files.html.resolve()}"]
+    return lines
 
 
 if __name__ == "__main__":

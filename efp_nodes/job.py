@@ -8,9 +8,8 @@ from __future__ import annotations
 import math
 
 from efp import Backlink, Input, Link, ModelingObject, calculated, u
-from efp.values.algebra import total
-from efp.values.stacking import stack
-from efp.values.timeops import concurrency, shift
+from efp.values.stacking import stack_shifted
+from efp.values.timeops import concurrency
 
 ONE_HOUR = 1 * u.hour
 
@@ -34,9 +33,8 @@ class JobBase(ModelingObject):
     def hourly_occurrences_per_usage_pattern(job, usage_patterns, starts, offsets):
         """Requests started each hour, per usage pattern: the journeys' starts shifted by the whole
         hours elapsed in the journey before each step that lists the job (once per listing)."""
-        rows = [total(shift(up_starts, _whole_hours(hours)) for hours in up_offsets.value.get(job.id, ()))
-                for up_starts, up_offsets in zip(starts, offsets)]
-        return stack([up.id for up in usage_patterns], rows)
+        shifts = [[_whole_hours(hours) for hours in up_offsets.value.get(job.id, ())] for up_offsets in offsets]
+        return stack_shifted([up.id for up in usage_patterns], starts, shifts)
 
     @calculated(unit="dimensionless")
     def hourly_avg_occurrences_per_usage_pattern(hourly_occurrences_per_usage_pattern, request_duration):

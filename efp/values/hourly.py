@@ -274,7 +274,7 @@ class ExplainableHourlyQuantities(ExplainableValue):
             row = self._rows.rows[self._rows.ids.index(key)]
             values = np.zeros(length)
             offset = int((row.start - start) // HOUR)
-            values[offset:offset + len(row.values)] = row.numbers(self._ops)
+            values[offset:offset + row.length] = row.numbers(self._ops)
             data = xr.DataArray(values, coords={TIME: hourly_index(start, length)}, dims=(TIME,))
             return ExplainableHourlyQuantities(data, self.unit, label=f"{self.label} for {key}")
         return ExplainableHourlyQuantities(self._dense.sel({USAGE_PATTERN: key}), self.unit,

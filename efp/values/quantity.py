@@ -109,6 +109,12 @@ class ExplainableQuantity(ExplainableValue):
     def __str__(self):
         return f"{format_magnitude(self.magnitude)} {self.unit}".rstrip()
 
+    def __format__(self, spec: str) -> str:
+        """``f"{q:,.0f}"`` formats the magnitude and keeps the unit."""
+        if not spec:
+            return str(self)
+        return f"{format(self.magnitude, spec)} {self.unit}".rstrip()
+
     def __repr__(self):
         return f"ExplainableQuantity({self.value!r}, label={self.label!r})"
 

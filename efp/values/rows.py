@@ -18,19 +18,50 @@ from efp.values.hourly import HOUR, TIME, USAGE_PATTERN, hourly_index
 
 
 class Row:
-    """One row: a 1-D array, its first hour and the operations still to apply to it."""
+    """One row: a 1-D array placed at one or more whole-hour shifts and summed, then the operations
+    still to apply to it. ``start`` is the row's first hour (the earliest shift).
 
-    __slots__ = ("values", "start", "ops")
+    A job listed in several steps of a journey has one shift per step: the row is the sum of the
+    usage pattern's starts moved by each shift, in the order given (the order of an eager sum).
+    """
 
-    def __init__(self, values: np.ndarray, start: np.datetime64, ops: factors.Ops = ()):
-        self.values, self.start, self.ops = values, start, ops
+    __slots__ = ("values", "start", "ops", "shifts", "_finite")
+
+    def __init__(self, values: np.ndarray, start: np.datetime64, ops: factors.Ops = (), shifts: tuple = (0,)):
+        self.values, self.start, self.ops, self.shifts = values, start, ops, shifts
+        self._finite = None
+
+    @property
+    def length(self) -> int:
+        return len(self.values) + max(self.shifts) - min(self.shifts)
 
     @property
     def end(self) -> np.datetime64:
-        return self.start + len(self.values) * HOUR
+        return self.start + self.length * HOUR
+
+    def moved(self, hours: int) -> "Row":
+        row = Row(self.values, self.start + hours * HOUR, self.ops, self.shifts)
+        row._finite = self._finite
+        return row
+
+    def summed(self) -> np.ndarray:
+        """The shifted copies added up (the values themselves when there is one shift)."""
+        if len(self.shifts) == 1:
+            return self.values
+        low = min(self.shifts)
+        buffer = np.zeros(self.length)
+        for shift in self.shifts:
+            target = buffer[shift - low:shift - low + len(self.values)]
+            target += self.values
+        return buffer
 
     def numbers(self, outer_ops: factors.Ops = ()) -> np.ndarray:
-        return factors.apply(self.values, self.ops + outer_ops)
+        return factors.apply(self.summed(), self.ops + outer_ops)
+
+    def is_finite(self) -> bool:
+        if self._finite is None:
+            self._finite = bool(np.isfinite(self.values.sum()))
+        return self._finite and factors.finite(self.ops)
 
 
 def accumulate_rows(rows, starts, start, length, weights=None) -> np.ndarray:
@@ -64,7 +95,7 @@ class RowStack:
         return start, int((end - start) // HOUR)
 
     def shifted(self, hours: int) -> "RowStack":
-        return RowStack(self.ids, [Row(r.values, r.start + hours * HOUR, r.ops) for r in self.rows])
+        return RowStack(self.ids, [row.moved(hours) for row in self.rows])
 
     def weighted_sum(self, outer_ops: factors.Ops = (), weights=None) -> tuple[np.ndarray, np.datetime64]:
         """``Σ weight × row`` over the union span, rows taken one by one (no matrix)."""
@@ -74,7 +105,7 @@ class RowStack:
         return accumulate_rows(numbers, [row.start for row in self.rows], start, length, weights), start
 
     def is_finite(self) -> bool:
-        return all(factors.finite(row.ops) and np.isfinite(row.values.sum()) for row in self.rows)
+        return all(row.is_finite() for row in self.rows)
 
     def dense(self, outer_ops: factors.Ops = ()) -> xr.DataArray:
         """The ``(usage_pattern, time)`` matrix of final numbers."""
@@ -82,6 +113,6 @@ class RowStack:
         matrix = np.zeros((len(self.rows), length))
         for index, row in enumerate(self.rows):
             offset = int((row.start - start) // HOUR)
-            matrix[index, offset:offset + len(row.values)] = row.numbers(outer_ops)
+            matrix[index, offset:offset + row.length] = row.numbers(outer_ops)
         return xr.DataArray(matrix, coords={USAGE_PATTERN: self.ids, TIME: hourly_index(start, length)},
                             dims=(USAGE_PATTERN, TIME))

@@ -42,6 +42,28 @@ def stack(ids, series_list, unit=None):
     return ExplainableHourlyQuantities.from_rows(RowStack([key for key, _ in present], rows), unit)
 
 
+def stack_shifted(ids, series_list, shifts_list, unit=None):
+    """One per-usage-pattern series whose row ``i`` is ``Σ_h shift(series_list[i], h)`` over
+    ``shifts_list[i]`` (whole hours, in order), without copying any row (rows with no shift are ∅).
+
+    The same numbers as ``stack(ids, [total(shift(s, h) for h in hs) ...])``, to the bit.
+    """
+    present = [(key, series, tuple(int(h) for h in shifts)) for key, series, shifts in zip(ids, series_list, shifts_list)
+               if isinstance(series, ExplainableHourlyQuantities) and len(shifts) > 0]
+    if not present:
+        return EmptyExplainableObject()
+    unit = unit or present[0][1].unit
+    rows = []
+    for key, series, shifts in present:
+        if series.is_per_usage_pattern:
+            raise ValueError(f"stack_shifted takes 1-D series; the row for {key!r} is per usage pattern")
+        values = series.numbers() if len(shifts) > 1 else series._dense.values
+        ops = factors.then(() if len(shifts) > 1 else series._ops, "mul", conversion_factor(series.unit, unit))
+        start = _first_hour_of(series._dense) + min(shifts) * HOUR
+        rows.append(Row(values, start, ops, tuple(h - min(shifts) for h in shifts) if len(shifts) > 1 else (0,)))
+    return ExplainableHourlyQuantities.from_rows(RowStack([key for key, _, _ in present], rows), unit)
+
+
 def _first_hour_of(data) -> np.datetime64:
     return data[TIME].values[0]
 
