@@ -88,12 +88,14 @@ class System(ModelingObject):
     @property
     def total_fabrication_footprint_sum_over_period(self) -> dict:
         """Category → fabrication footprint summed over objects and hours (kg)."""
-        return {c: sum(by_object.values(), _zero_kg()) for c, by_object in self.fabrication_footprint_sum_over_period.items()}
+        return {c: sum(by_object.values(), _zero_kg()).set_label(f"{c} fabrication footprint over the period")
+                for c, by_object in self.fabrication_footprint_sum_over_period.items()}
 
     @property
     def total_energy_footprint_sum_over_period(self) -> dict:
         """Category → energy footprint summed over objects and hours (kg)."""
-        return {c: sum(by_object.values(), _zero_kg()) for c, by_object in self.energy_footprint_sum_over_period.items()}
+        return {c: sum(by_object.values(), _zero_kg()).set_label(f"{c} energy footprint over the period")
+                for c, by_object in self.energy_footprint_sum_over_period.items()}
 
     # ------------------------------------------------------------------ charts (bokeh, loaded when drawing)
     def plot_footprints_by_category_and_object(self, filepath=None, notebook=None):

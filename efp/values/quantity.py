@@ -116,7 +116,7 @@ class ExplainableQuantity(ExplainableValue):
         return f"{format(self.magnitude, spec)} {self.unit}".rstrip()
 
     def __repr__(self):
-        return f"ExplainableQuantity({self.value!r}, label={self.label!r})"
+        return f"<{self} ({self.label})>" if self.label else f"<{self}>"
 
 
 class SourceValue(ExplainableQuantity):
