@@ -38,19 +38,34 @@ class System(ModelingObject):
         system.footprint_history = system_plots.track_footprint_history(system)
         return system
 
-    @calculated(unit="kg", inputs={
-        "server_fabrication": "servers[].instances_fabrication_footprint",
-        "server_energy": "servers[].energy_footprint",
-        "storage_fabrication": "storages[].instances_fabrication_footprint",
-        "storage_energy": "storages[].energy_footprint",
-        "network_energy": "networks[].energy_footprint",
-        "device_fabrication": "usage_patterns[].instances_fabrication_footprint",
-        "device_energy": "usage_patterns[].energy_footprint"})
-    def total_footprint(server_fabrication, server_energy, storage_fabrication, storage_energy, network_energy,
-                        device_fabrication, device_energy):
-        """Every object's fabrication and energy footprints, summed hour by hour."""
-        return total([*server_fabrication, *server_energy, *storage_fabrication, *storage_energy,
-                      *network_energy, *device_fabrication, *device_energy])
+    @calculated(unit="kg", inputs={"fabrication": "servers[].instances_fabrication_footprint",
+                                   "energy": "servers[].energy_footprint"})
+    def servers_footprint(fabrication, energy):
+        """The servers' fabrication and energy footprints, summed hour by hour."""
+        return total([*fabrication, *energy])
+
+    @calculated(unit="kg", inputs={"fabrication": "storages[].instances_fabrication_footprint",
+                                   "energy": "storages[].energy_footprint"})
+    def storage_footprint(fabrication, energy):
+        """The storages' fabrication and energy footprints, summed hour by hour."""
+        return total([*fabrication, *energy])
+
+    @calculated(unit="kg", inputs={"energy": "networks[].energy_footprint"})
+    def network_footprint(energy):
+        """The networks' energy footprints, summed hour by hour (networks have no fabrication)."""
+        return total(energy)
+
+    @calculated(unit="kg", inputs={"fabrication": "usage_patterns[].instances_fabrication_footprint",
+                                   "energy": "usage_patterns[].energy_footprint"})
+    def devices_footprint(fabrication, energy):
+        """The usage patterns' device fabrication and energy footprints, summed hour by hour."""
+        return total([*fabrication, *energy])
+
+    @calculated(unit="kg")
+    def total_footprint(servers_footprint, storage_footprint, network_footprint, devices_footprint):
+        """The four categories' footprints, summed hour by hour (a change to one category's objects
+        recomputes that category and this sum, not the others)."""
+        return total([servers_footprint, storage_footprint, network_footprint, devices_footprint])
 
     # ------------------------------------------------------------------ per category and object
     def objects_by_category(self) -> dict[str, list]:
