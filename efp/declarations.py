@@ -220,18 +220,25 @@ class Input(Declaration):
                 raise self._error(obj_desc, value, self.allowed_text())
             try:
                 value = SourceValue(value, Sources.USER_DATA)
-            except TypeError as error:
+            except (TypeError, ValueError, OverflowError) as error:
                 raise self._error(obj_desc, value, self.allowed_text()) from error
         if not isinstance(value, ExplainableQuantity):
             raise self._error(obj_desc, value, self.allowed_text())
         self._check_dimension(obj_desc, value, value.unit)
-        magnitude = value.magnitude if self.unit is None else value.value.to(self.unit).magnitude
-        self._check_bounds(obj_desc, value, np.asarray([magnitude], dtype=float))
+        try:  # a complex magnitude or an integer too large for a float is no physical number
+            magnitude = value.magnitude if self.unit is None else value.value.to(self.unit).magnitude
+            magnitudes = np.asarray([magnitude], dtype=float)
+        except (TypeError, ValueError, OverflowError) as error:
+            raise self._error(obj_desc, value.value, "a real number: " + self.allowed_text()) from error
+        self._check_bounds(obj_desc, value, magnitudes)
         return value
 
     def _validate_hourly(self, obj_desc, value):
         if not isinstance(value, ExplainableHourlyQuantities):
             raise self._error(obj_desc, value, self.allowed_text())
+        if value.magnitude.size == 0:  # an empty series has no first hour (and cannot even be printed)
+            raise ValidationError(f"{obj_desc}.{self.name}: got an empty hourly series (no hour at all); allowed: "
+                                  f"{self.allowed_text()}, with at least one hour")
         self._check_dimension(obj_desc, value, value.unit)
         factor = 1.0 if self.unit is None else float((1 * value.unit).to(self.unit).magnitude)
         self._check_bounds(obj_desc, value, value.magnitude * factor)
@@ -285,8 +292,12 @@ class ListLink(Link):
     def validate(self, obj_desc: str, value):
         if value is None or isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
             raise self._error(obj_desc, value, f"a list of {self.target_name} objects", LinkError)
-        for item in value:
-            self._check_one(obj_desc, item, value)
+        from efp.modeling_object import ModelingObject
+        for position, item in enumerate(value):
+            if not isinstance(item, ModelingObject) or not isinstance(item, self.target):
+                # name the refused item itself: a long list would hide it in a shortened message
+                raise LinkError(f"{obj_desc}.{self.name}: got {describe(item)} at position {position} of the "
+                                f"list; allowed: a {self.target_name} object")
         return list(value)
 
 

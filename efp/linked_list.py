@@ -20,9 +20,11 @@ class LinkedList(list):
         self._owner._model.write(self._owner, self._attr, list(items))
 
     def _mutated(self, mutate):
-        items = list(self)
-        result = mutate(items)
-        self._propose(items)
+        # read, change and write under the model lock: a change another thread makes meanwhile is not lost
+        with self._owner._model.lock:
+            items = list(self)
+            result = mutate(items)
+            self._propose(items)
         return result
 
     def append(self, item):

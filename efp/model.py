@@ -67,8 +67,9 @@ class Model:
         """An attribute's value, computed first if stale.
 
         Reads take the model's lock, which a transaction holds from its first write to its last
-        stored result: a reader in another thread sees the state before or after a change, never a
-        mix. (Hold ``model.lock`` yourself to read several values from one state.)
+        stored result and while its change listeners run: a reader in another thread sees the state
+        before or after a change, never a mix. (Hold ``model.lock`` yourself to read several values
+        from one state.)
         """
         with self.lock:
             node = self.nodes[node_key(obj, attr)]
@@ -132,6 +133,8 @@ class Model:
         """
         with self.lock:
             outer = self._pending
+            if outer is None:
+                _refuse_outside_open_block(self, changes, new_objects)
             pending = outer if outer is not None else _Pending(Journal(self))
             journal = pending.journal
             try:
@@ -159,9 +162,9 @@ class Model:
                 else:
                     outer.failed = True
                 raise
-        if outer is None:
-            for listener in list(self.change_listeners):
-                listener(self, journal)
+            if outer is None:  # still holding the lock: listeners see this transaction's state, not a later one
+                for listener in list(self.change_listeners):
+                    listener(self, journal)
         return journal
 
     @contextlib.contextmanager
@@ -177,6 +180,8 @@ class Model:
                 yield self
                 return
             pending = self._pending = _Pending(Journal(self))
+            blocks = _open_blocks()
+            blocks.append(self)
             try:
                 yield self
                 if pending.failed:
@@ -190,8 +195,9 @@ class Model:
                 raise
             finally:
                 self._pending = None
-        for listener in list(self.change_listeners):
-            listener(self, pending.journal)
+                blocks.remove(self)
+            for listener in list(self.change_listeners):  # under the lock, like Model.apply's
+                listener(self, pending.journal)
 
     def _settle(self, pending) -> None:
         """Derive structure from the pending link changes and mark what they affect stale."""
@@ -215,7 +221,7 @@ class Model:
             raise ValidationError(f"{describe}.{node.attr}: got {value!r}; allowed: nothing, it is "
                                   f"{'calculated' if node.calculated else 'derived from links'}")
         value = node.decl.validate(describe, value)
-        self._check_same_model(node.obj, value)
+        self._check_same_model(node.obj, node.attr, value)
         return value
 
     def _validate_new(self, obj, values: dict) -> dict:
@@ -224,15 +230,16 @@ class Model:
         for name, value in values.items():
             decl = type(obj).declarations()[name]
             validated[name] = decl.validate(describe, value)
-            self._check_same_model(obj, validated[name])
+            self._check_same_model(obj, name, validated[name])
         return validated
 
-    def _check_same_model(self, obj, value):
+    def _check_same_model(self, obj, attr, value):
         linked = value if isinstance(value, list) else [value] if hasattr(value, "_model") else []
         for item in linked:
             if hasattr(item, "declarations") and item._model is not self:
-                raise LinkError(f"{type(obj).__name__} '{obj.name}' cannot link to {type(item).__name__} "
-                                f"'{item.name}', which belongs to another model")
+                raise LinkError(f"{type(obj).__name__} '{obj.name}'.{attr}: got {type(item).__name__} '{item.name}', "
+                                f"which belongs to another model; allowed: objects of this model (create linked "
+                                f"objects inside the same efp.new_model() block, in the same thread)")
 
     def _check_object_rules(self, validated, new_objects):
         pending: dict[int, tuple] = {}
@@ -458,6 +465,33 @@ def _check_finite(describe: str, value) -> None:
 
 _default = Model()
 _local = threading.local()
+
+
+def _open_blocks() -> list:
+    """The models whose ``transaction()`` block is open in the calling thread."""
+    blocks = getattr(_local, "blocks", None)
+    if blocks is None:
+        blocks = _local.blocks = []
+    return blocks
+
+
+def _refuse_outside_open_block(model, changes, new_objects) -> None:
+    """A change to ``model`` while this thread holds a block of *another* model would silently not be part of
+    that block (``efp.transaction()`` opens a block on the calling thread's current model; ``new_model()``
+    blocks are per thread, so in another thread that is the default model): refuse it."""
+    others = [block for block in _open_blocks() if block is not model]
+    if not others:
+        return
+    if changes:
+        what = model.describe(changes[0][0])
+    else:
+        obj = new_objects[0][0] if new_objects else None
+        what = f"{type(obj).__name__} '{obj.name}'" if obj is not None else "a change"
+    raise ValidationError(f"{what}: changed while this thread has a transaction block of another model open, so the "
+                          f"change would not be part of that block; allowed: changes to the block's own model. "
+                          f"efp.transaction() opens a block on the calling thread's current model (new_model() "
+                          f"blocks are per thread): in another thread use `with model.transaction():` on the "
+                          f"model that holds the objects")
 
 
 def current_model() -> Model:

@@ -43,24 +43,31 @@ class ModelingUpdate:
         if len(models) != 1:
             raise ValidationError("ModelingUpdate: the changed values belong to different models")
         self.model = pairs[0][0]
-        self.simulation_date = None if simulation_date is None else to_datetime64(simulation_date)
+        try:
+            self.simulation_date = None if simulation_date is None else to_datetime64(simulation_date)
+        except (ValueError, TypeError) as error:
+            raise ValidationError(f"ModelingUpdate: got the simulation_date {simulation_date!r}; allowed: a naive "
+                                  f"datetime on a whole UTC hour, such as datetime(2025, 6, 1, 0) ({error})") from None
         simulation = None if self.simulation_date is None else (self.simulation_date, _Baselines(self.model))
         changes = [(self.model.nodes[key], new) for _, key, new in pairs]
-        if simulation is not None:
-            # Only FRESH nodes are recomputed, spliced and switched: a node still stale here would later be
-            # computed unspliced from whichever inputs are active, and kept when switching back. So the
-            # baseline is computed first.
-            self.model.pull([key for key, node in self.model.nodes.items() if node.state is State.STALE])
-        self._baseline: Journal = self.model.apply(changes, simulation=simulation)
-        self.recomputed = list(self.model.last_plan)
-        self._updated: Journal | None = None
-        if self.simulation_date is not None:
-            self._updated = self._capture(self._baseline)
-            self._baseline.rollback()
-            self.model.simulation = self
-            self._active = False
-        else:
-            self._active = True
+        # One hold of the model lock from the baseline to the rollback: a reader in another thread sees the
+        # model before or after the update, never a simulated state between apply and rollback.
+        with self.model.lock:
+            if simulation is not None:
+                # Only FRESH nodes are recomputed, spliced and switched: a node still stale here would later be
+                # computed unspliced from whichever inputs are active, and kept when switching back. So the
+                # baseline is computed first.
+                self.model.pull([key for key, node in self.model.nodes.items() if node.state is State.STALE])
+            self._baseline: Journal = self.model.apply(changes, simulation=simulation)
+            self.recomputed = list(self.model.last_plan)
+            self._updated: Journal | None = None
+            if self.simulation_date is not None:
+                self._updated = self._capture(self._baseline)
+                self._baseline.rollback()
+                self.model.simulation = self
+                self._active = False
+            else:
+                self._active = True
 
     @staticmethod
     def _target(pair):

@@ -102,7 +102,12 @@ def _expect(where: Where, data, types, wanted: str):
 
 
 def _short(data) -> str:
-    text = repr(data)
+    try:
+        text = repr(data)
+    except RecursionError:
+        return "(nested too deeply to show)"
+    except ValueError:  # an integer of more than 4,300 digits has no repr
+        return "(an integer too large to show)"
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -154,7 +159,10 @@ def _label(data: dict, where: Where) -> str | None:
 
 def _number(data, where: Where) -> float:
     _expect(where, data, (int, float), "a number")
-    value = float(data)
+    try:
+        value = float(data)
+    except OverflowError:
+        raise where.error(f"got {_short(data)}; allowed: a finite number (a float64)") from None
     if not math.isfinite(value):
         raise where.error(f"got {data!r}; allowed: a finite number")
     return value
@@ -208,7 +216,10 @@ def _series_values(data: dict, where: Where, rows: int | None) -> np.ndarray:
                 or (rows is not None and len(rows_given) != rows):
             raise where.error("'values' must be a list of numbers" + (f" for each of the {rows} usage patterns, "
                                                                         f"of equal length" if rows else ""))
-        return np.asarray(values, dtype=np.float64)
+        try:
+            return np.asarray(values, dtype=np.float64)
+        except OverflowError:
+            raise where.error("'values' holds an integer too large for a float64") from None
     if data.get("encoding") != SERIES_ENCODING:
         raise where.error(f"got the series encoding {_short(data.get('encoding'))}; this efp reads "
                           f"{SERIES_ENCODING!r} ('compressed_values') or a plain list ('values')")
@@ -222,7 +233,7 @@ def _series_values(data: dict, where: Where, rows: int | None) -> np.ndarray:
         inflater = zlib.decompressobj()
         raw = inflater.decompress(packed, 8 * count + 1)
         complete = inflater.eof and not inflater.unconsumed_tail
-    except (ValueError, UnicodeEncodeError, zlib.error) as error:
+    except (ValueError, UnicodeEncodeError, zlib.error, OverflowError) as error:
         raise where.error(f"'compressed_values' is not valid base64 zlib data ({error}); the file may be "
                           f"truncated or corrupted") from None
     if len(raw) != 8 * count or not complete:
@@ -282,20 +293,29 @@ def encode_plain(value):
     raise TypeError(type(value).__name__)
 
 
-def decode_plain(data, where: Where, rename: dict | None = None):
+#: How deep plain data may nest (e.g. a dict of tuples is 2): a hostile file may nest thousands deep.
+MAX_PLAIN_DEPTH = 32
+
+
+def decode_plain(data, where: Where, rename: dict | None = None, depth: int = 0):
     rename = rename or {}
+    if depth > MAX_PLAIN_DEPTH:
+        raise where.error(f"plain data nested more than {MAX_PLAIN_DEPTH} levels deep")
     if isinstance(data, str):
         return rename.get(data, data)
-    if data is None or isinstance(data, (bool, int)):
+    if data is None or isinstance(data, bool):
+        return data
+    if isinstance(data, int):
+        _number(data, where)  # an integer beyond float64's range is refused like an infinite float
         return data
     if isinstance(data, float):
         return _number(data, where)
     if isinstance(data, list):
-        return [decode_plain(item, where, rename) for item in data]
+        return [decode_plain(item, where, rename, depth + 1) for item in data]
     if isinstance(data, dict) and len(data) == 1 and isinstance(data.get("tuple"), list):
-        return tuple(decode_plain(item, where, rename) for item in data["tuple"])
+        return tuple(decode_plain(item, where, rename, depth + 1) for item in data["tuple"])
     if isinstance(data, dict) and len(data) == 1 and isinstance(data.get("dict"), dict):
-        return {rename.get(key, key): decode_plain(item, where, rename) for key, item in data["dict"].items()}
+        return {rename.get(key, key): decode_plain(item, where, rename, depth + 1) for key, item in data["dict"].items()}
     raise where.error(f"got {_short(data)}; expected plain data (objects are tagged 'tuple' or 'dict')")
 
 
@@ -496,6 +516,8 @@ def decode_calculated(decl, data, where: Where, rename: dict):
         value = ExplainableQuantity(u.Quantity(_number(data["value"], where), decode_unit(data["unit"], where)),
                                     label=label, source=source)
     else:
+        if decl.unit is not None:
+            raise where.error(f"got {_short(data['value'])} without a unit; the attribute is a quantity in {decl.unit}")
         cls = _object_class(data["object_class"], where) if "object_class" in data else ExplainableObject
         plain = decode_plain(data["value"], where, rename)
         try:

@@ -1,0 +1,1 @@
+"""Tests of the guarantees of docs/guarantees.md: bad input, faults and concurrent use lose nothing."""
