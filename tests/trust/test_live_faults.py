@@ -28,7 +28,7 @@ from efp_builders import BoaviztaCloudServer, boavizta
 from efp_builders.boavizta import EmbeddedBoavizta, LiveBoavizta, using_backend
 from efp_nodes import Countries, Device, Job, Network, System, UsagePattern, UserJourney, UserJourneyStep
 
-from .conftest import boavizta_server
+import boavizta_server  # tests/builders/boavizta_server.py (on the path: tests/conftest.py)
 from .helpers import snapshot, snapshot_differences
 
 TIMEOUT, RETRIES, BACKOFF = 0.5, 1, 0.05

@@ -1,12 +1,20 @@
-"""Fixtures of the Boavizta tests (the servers themselves live in ``boavizta_server.py``)."""
+"""Fixtures shared by every test folder: the real BoaviztAPI server and misbehaving local peers.
+
+The servers themselves live in ``tests/builders/boavizta_server.py``; one BoaviztAPI server serves
+the whole session, whichever folders use it.
+"""
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import pytest
 
-try:  # tests/ may become a package one day; today its folders are plain rootdirs
-    from . import boavizta_server
-except ImportError:
-    import boavizta_server
+_BUILDERS = Path(__file__).resolve().parent / "builders"
+if str(_BUILDERS) not in sys.path:
+    sys.path.insert(0, str(_BUILDERS))
+
+import boavizta_server  # noqa: E402  (tests/builders/boavizta_server.py, after the path set-up)
 
 
 @pytest.fixture(scope="session")
