@@ -38,7 +38,6 @@ def _expected_recomputations(model, keys) -> int:
 
 def _changes(shared):
     """``(name, keys it changes, apply)`` for each kind of change."""
-    import numpy as np
     from efp import SourceHourlyValues, SourceValue, transaction, u
     from efp_nodes import UsagePattern, UserJourneyStep
     job, server = shared.jobs[0], shared.servers[0]

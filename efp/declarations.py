@@ -14,16 +14,15 @@ Declarations are data: the engine builds the graph from them without running any
 from __future__ import annotations
 
 import inspect
-import math
 import numbers
-from typing import Any, Callable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pint
 
 from efp.errors import LinkError, UnitDimensionError, ValidationError
 from efp.paths import Path, parse_path
-from efp.units import as_unit, u
+from efp.units import as_unit
 from efp.values import (EmptyExplainableObject, ExplainableHourlyQuantities, ExplainableObject,
                         ExplainableQuantity, SourceObject, SourceValue, Sources)
 

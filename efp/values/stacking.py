@@ -11,7 +11,7 @@ import xarray as xr
 
 from efp.units import conversion_factor
 from efp.values.base import EmptyExplainableObject
-from efp.values.hourly import HOUR, TIME, USAGE_PATTERN, ExplainableHourlyQuantities, hourly_index
+from efp.values.hourly import HOUR, TIME, ExplainableHourlyQuantities, hourly_index
 from efp.values import factors
 from efp.values.rows import Row, RowStack, accumulate_rows
 
