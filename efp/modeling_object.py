@@ -222,6 +222,15 @@ class ModelingObject:
             values.update((attr, factory()) for attr, factory in factories)
         return values
 
+    def __setattr__(self, name: str, value) -> None:
+        """Declared attributes go through the engine; a name the class does not know is refused
+        (``server.lifespam = ...`` must not silently set nothing)."""
+        if name.startswith("_") or name in ("name", "id") or hasattr(type(self), name):
+            object.__setattr__(self, name, value)
+            return
+        raise ValidationError(f"{type(self).__name__} '{self.__dict__.get('name', '?')}': got the unknown attribute "
+                              f"{name!r}; allowed: {self.settable()}")
+
     # ------------------------------------------------------------------ reading
     def node(self, attr: str):
         """The engine node of one attribute."""

@@ -20,6 +20,8 @@ class System(ModelingObject):
     """A digital service: its usage patterns, and the footprints of everything they use."""
 
     compute_on_creation = True
+    #: per-category and per-object sums after creation and after each change (:mod:`efp_nodes.system_plots`)
+    footprint_history = None
 
     usage_patterns = ListLink("UsagePattern", doc="The usage patterns of the service.")
     servers = Via(f"{_JOBS}.server", f"{_JOBS}.service.server", doc="Servers the journeys' jobs run on.")

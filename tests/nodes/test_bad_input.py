@@ -183,3 +183,14 @@ def test_system_refused_at_creation_leaves_nothing(model):
         System("system", usage_patterns=[up])
     assert snapshot_differences(before, model_snapshot(model)) == []
     assert up.systems == []
+
+
+def test_regression_a_misspelt_attribute_was_silently_set_as_a_python_attribute():
+    from efp import ValidationError, new_model
+    from efp_nodes import Server
+    with new_model():
+        server = Server.from_defaults("server")
+        with pytest.raises(ValidationError) as error:
+            server.lifespam = 3
+        assert "lifespam" in str(error.value) and "lifespan" in str(error.value) and "Server 'server'" in str(error.value)
+        assert not hasattr(server, "lifespam")
