@@ -228,3 +228,29 @@ def rebuild_differences(live_model) -> list[str]:
         problems.append(f"edges: only live {sorted(live_edges - rebuilt_edges)[:5]}, "
                         f"only rebuilt {sorted(rebuilt_edges - live_edges)[:5]}")
     return problems
+
+
+# ---------------------------------------------------------------------------------------------- round trip
+def round_trip_differences(live_model) -> list[str]:
+    """Differences between every value of a model and the same objects saved to JSON and loaded in a
+    fresh model, without then with their calculated values (bit for bit, ids and names kept)."""
+    import json
+
+    from efp.serialization import FORMAT_VERSION, dump_objects, efp_version
+    from efp_nodes.json_io import json_to_objects
+
+    objects = sorted(live_model.objects.values(), key=lambda o: live_model.sequence[o.id])
+    live = computed_values(live_model)
+    problems = []
+    for calculated in (False, True):
+        document = {"format_version": FORMAT_VERSION, "efp_version": efp_version()}
+        document.update(dump_objects(objects, save_calculated=calculated))
+        with new_model() as loaded:
+            json_to_objects(json.loads(json.dumps(document, allow_nan=False)))
+            values = computed_values(loaded)
+        if set(values) != set(live):
+            problems.append(f"calculated={calculated}: different nodes after loading")
+        for key in sorted(set(values) & set(live)):
+            if not same_value(live[key], values[key], object_names(live_model), object_names(loaded)):
+                problems.append(f"calculated={calculated} {key}: live {_detail(live[key])} != loaded {_detail(values[key])}")
+    return problems

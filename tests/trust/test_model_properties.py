@@ -46,7 +46,7 @@ from efp.declarations import Input
 from efp_nodes import (Country, Device, GPUJob, GPUServer, Job, Network, Server, ServerBase, ServerTypes, Storage,
                        System, UsagePattern, UserJourney, UserJourneyStep)
 
-from .helpers import non_finite, rebuild_differences, snapshot, snapshot_differences
+from .helpers import non_finite, rebuild_differences, round_trip_differences, snapshot, snapshot_differences
 
 MAX_EXAMPLES = int(os.environ.get("EFP_TRUST_EXAMPLES", 120))
 #: Deterministic by default; ``EFP_TRUST_SEED=<n>`` explores other examples (for bug hunts, not for CI).
@@ -649,6 +649,8 @@ def random_edits_of_footprint_models(data):
             check_accepted(edit, model)
             STATS[f"accepted: {edit.label}"] += 1
             STATS["accepted"] += 1
+        assert round_trip_differences(model) == [], "JSON round trip after the edits"
+        STATS["round trips"] += 1
 
 
 def test_random_edits_of_footprint_models():
@@ -657,7 +659,7 @@ def test_random_edits_of_footprint_models():
     random_edits_of_footprint_models()
     summary = ", ".join(f"{key}={value}" for key, value in sorted(STATS.items()))
     print(f"\nfootprint model property test: {summary}")
-    assert STATS["examples"] >= MAX_EXAMPLES
+    assert STATS["examples"] >= MAX_EXAMPLES and STATS["round trips"] >= 0.9 * MAX_EXAMPLES  # some draws end early
     assert STATS["accepted"] >= 3 * MAX_EXAMPLES and STATS["refused"] >= 3 * MAX_EXAMPLES
     kinds = ("list ", "link ", "new ", "batch", "transaction block", "starts", "server type")
     for kind in kinds:
