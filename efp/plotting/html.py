@@ -166,13 +166,23 @@ def save(layout, path, title: str) -> Path:
     return path
 
 
+_notebook_ready = False
+
+
 def show(layout) -> None:
-    """Display the layout inline in a notebook, with BokehJS inlined (no CDN)."""
+    """Display the layout inline in a notebook, with BokehJS inlined (no CDN).
+
+    BokehJS (about 1.3 MB) goes into the notebook once per kernel, with the first plot, not with every
+    plot (as bokeh's ``output_notebook`` does when called again).
+    """
+    global _notebook_ready
     from bokeh.io import output_notebook
     from bokeh.io import show as bokeh_show
     from bokeh.resources import INLINE
 
-    output_notebook(INLINE, hide_banner=True)
+    if not _notebook_ready:
+        output_notebook(INLINE, hide_banner=True)
+        _notebook_ready = True
     bokeh_show(layout)
 
 
