@@ -136,6 +136,17 @@ def local_to_utc(series, timezone: str):
     return _retimed(series, out, start)
 
 
+def _utc_minutes(timezone: str, local_hours: np.ndarray) -> np.ndarray:
+    """The UTC minute (minutes since 1970) of each local hour (hours since 1970 on the wall clock).
+
+    ``ambiguous=True``: a repeated autumn hour is its first (summer-time) occurrence;
+    ``shift_forward``: a missing spring hour lands on the next existing one (model.md §1).
+    """
+    local = pd.DatetimeIndex(local_hours.astype("datetime64[h]"))
+    aware = local.tz_localize(timezone, ambiguous=np.ones(len(local), dtype=bool), nonexistent="shift_forward")
+    return aware.tz_convert("UTC").tz_localize(None).values.astype("datetime64[m]").astype(np.int64)
+
+
 @functools.lru_cache(maxsize=4096)
 def _utc_positions(timezone: str, first_local_hour: int, length: int):
     """Where each local hour of a span lands in UTC: ``(first UTC hour, positions or None, UTC length)``.
@@ -144,11 +155,15 @@ def _utc_positions(timezone: str, first_local_hour: int, length: int):
     Cached: usage patterns of one country and start share the computation.
     """
     ZoneInfo(timezone)  # a clear error for an unknown zone
-    local = pd.DatetimeIndex(np.datetime64(first_local_hour, "h") + np.arange(length) * np.timedelta64(1, "h"))
-    # ambiguous=True: a repeated autumn hour is its first (summer-time) occurrence; shift_forward: a
-    # missing spring hour lands on the next existing one.
-    aware = local.tz_localize(timezone, ambiguous=np.ones(length, dtype=bool), nonexistent="shift_forward")
-    utc_hours = aware.tz_convert("UTC").tz_localize(None).values.astype("datetime64[h]").astype(np.int64)
+    local = first_local_hour + np.arange(length, dtype=np.int64)
+    # The offset is looked up once a day; only days where it changes are converted hour by hour.
+    samples = np.unique(np.append(np.arange(0, length, 24), length - 1))
+    offsets = _utc_minutes(timezone, local[samples]) - local[samples] * 60
+    utc_minutes = local * 60 + np.append(np.repeat(offsets[:-1], np.diff(samples)), offsets[-1])
+    for change in np.nonzero(np.diff(offsets))[0]:
+        day = slice(samples[change], samples[change + 1] + 1)
+        utc_minutes[day] = _utc_minutes(timezone, local[day])
+    utc_hours = utc_minutes // 60  # a local hour lands in the UTC hour it starts in
     first = int(utc_hours.min())
     positions = utc_hours - first
     if np.array_equal(np.diff(positions), np.ones(length - 1, dtype=positions.dtype)):

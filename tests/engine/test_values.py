@@ -376,3 +376,26 @@ class TestTotal:
         from efp.values.algebra import total
         with pytest.raises(UnitDimensionError):
             total([series([1], unit="kg"), series([1], unit="kg"), series([1], unit="W")])
+
+
+def test_utc_conversion_equals_an_hour_by_hour_conversion_in_every_zone():
+    """The conversion looks offsets up once a day and hour by hour only on days where they change: it
+    must land every hour where a full hour-by-hour conversion does, in every IANA zone (half-hour DST
+    of Lord Howe included), over three years and around transitions."""
+    import zoneinfo
+
+    import pandas as pd
+
+    from efp.values.timeops import _utc_positions
+
+    def hour_by_hour(zone, first, length):
+        local = pd.DatetimeIndex(np.datetime64(first, "h") + np.arange(length) * np.timedelta64(1, "h"))
+        aware = local.tz_localize(zone, ambiguous=np.ones(length, dtype=bool), nonexistent="shift_forward")
+        return aware.tz_convert("UTC").tz_localize(None).values.astype("datetime64[h]").astype(np.int64)
+
+    for zone in sorted(zoneinfo.available_timezones()):
+        for start, length in (("2025-01-01T00", 26298), ("2025-04-06T01", 49), ("2025-10-26T02", 30)):
+            first = int(np.datetime64(start, "h").astype(np.int64))
+            utc_first, positions, _ = _utc_positions.__wrapped__(zone, first, length)
+            landed = utc_first + (np.arange(length) if positions is None else positions)
+            assert np.array_equal(landed, hour_by_hour(zone, first, length)), (zone, start)
