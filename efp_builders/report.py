@@ -32,6 +32,7 @@ from pathlib import Path
 from efp.serialization import efp_version
 from efp.units import u
 from efp_nodes.json_io import system_to_json
+from efp_nodes.system_plots import ObjectFootprint
 
 REPORT_FILE = "report.html"
 COMPUTED_FILE = "computed.json"
@@ -41,22 +42,6 @@ CHART_WIDTH = 960
 
 
 # ---------------------------------------------------------------------------------------------- figures
-@dataclass(frozen=True)
-class ObjectFootprint:
-    """One object's footprints in one category, in kg CO2eq summed over every hour."""
-
-    category: str
-    object_id: str
-    name: str
-    object_class: str
-    fabrication_kg: float
-    energy_kg: float
-
-    @property
-    def total_kg(self) -> float:
-        return self.fabrication_kg + self.energy_kg
-
-
 @dataclass(frozen=True)
 class Summary:
     """What the report's tables show: every object's footprints, and their sums by category."""

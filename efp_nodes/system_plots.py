@@ -54,6 +54,10 @@ class ObjectFootprint:
     def kg(self, phase: str) -> float:
         return self.fabrication_kg if phase == "Fabrication" else self.energy_kg
 
+    @property
+    def total_kg(self) -> float:
+        return self.fabrication_kg + self.energy_kg
+
 
 @dataclass(frozen=True)
 class FootprintSnapshot:
