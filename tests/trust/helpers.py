@@ -12,8 +12,17 @@ from __future__ import annotations
 
 import numpy as np
 
+import sys
+from pathlib import Path
+
 from efp import EmptyExplainableObject, ExplainableHourlyQuantities, ExplainableQuantity, State, new_model
 from efp.values import ExplainableObject
+
+_ENGINE_TESTS = str(Path(__file__).resolve().parents[1] / "engine")
+if _ENGINE_TESTS not in sys.path:
+    sys.path.insert(0, _ENGINE_TESTS)
+
+from engine_checks import rebuild  # noqa: E402  (tests/engine/engine_checks.py: one rebuild for every folder)
 
 
 # ---------------------------------------------------------------------------------------------- snapshots
@@ -158,57 +167,7 @@ def non_finite(model) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------- rebuild
-def rebuild(live_model):
-    """The same objects, inputs and links built from scratch in a fresh model; ``(model, {name: object})``.
-
-    Objects are created in the live model's creation order (so that backlinks list them, and sums add
-    them, in the same order), in one transaction. A link to an object created later (a link reassigned
-    after creation) first points to an object of a fitting class created earlier, and is set to its real
-    target in the same transaction, before anything is computed. Object names must be unique.
-    """
-    objects = sorted(live_model.objects.values(), key=lambda o: live_model.sequence[o.id])
-    assert len({o.name for o in objects}) == len(objects), "rebuild needs unique object names"
-    with new_model() as fresh:
-        with fresh.transaction():
-            by_name: dict = {}
-            late = []
-            for obj in objects:
-                values = {}
-                for attr in type(obj).settable():
-                    decl = type(obj).declarations()[attr]
-                    value = obj.node(attr).value
-                    if decl.kind == "input":
-                        values[attr] = value.detached()
-                    elif decl.kind == "link":
-                        if value is None or value.name in by_name:
-                            values[attr] = None if value is None else by_name[value.name]
-                        else:
-                            late.append((obj.name, attr, value.name))
-                            values[attr] = _stand_in(by_name, decl)
-                    else:
-                        names = [item.name for item in value]
-                        if all(name in by_name for name in names):
-                            values[attr] = [by_name[name] for name in names]
-                        else:
-                            late.append((obj.name, attr, names))
-                            values[attr] = []
-                by_name[obj.name] = type(obj)(obj.name, **values)
-            if late:
-                fresh.apply([(by_name[owner].node(attr),
-                              [by_name[n] for n in target] if isinstance(target, list) else by_name[target])
-                             for owner, attr, target in late])
-    return fresh, by_name
-
-
-def _stand_in(by_name: dict, decl):
-    if decl.optional:
-        return None
-    for candidate in by_name.values():
-        if isinstance(candidate, decl.target):
-            return candidate
-    raise AssertionError(f"no object of class {decl.target_name} before a link to one")
-
-
+# One rebuild for every test folder: tests/engine/engine_checks.py.
 def rebuild_differences(live_model) -> list[str]:
     """Differences between the live model and a from-scratch rebuild: values, links, derived lists, edges."""
     fresh, _ = rebuild(live_model)
