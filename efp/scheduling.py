@@ -18,7 +18,7 @@ import pint
 from efp import config
 from efp.errors import EfpError, FormulaError
 from efp.structure import link_value_for_formula
-from efp.values import EmptyExplainableObject, ExplainableHourlyQuantities, ExplainableQuantity
+from efp.values import EmptyExplainableObject, ExplainableHourlyQuantities, ExplainableQuantity, reuse
 
 
 class FormulaCall:
@@ -46,7 +46,8 @@ def _rebuild_call(key, describe, module, qualname, attr, splice):
 def call_formula(call: FormulaCall, *args):
     """Run one formula; any error that is not already an efp error becomes a :class:`FormulaError`."""
     try:
-        value = call.func(*args)
+        with reuse.site(call.key):
+            value = call.func(*args)
     except EfpError as error:
         if getattr(error, "node_key", None) is None:
             error.node_key = call.key

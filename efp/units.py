@@ -50,7 +50,12 @@ def as_unit(unit) -> pint.Unit:
         return unit.units
     if unit is None or unit == "":
         return u.dimensionless
-    return u.Unit(unit)
+    return _parsed_unit(unit) if isinstance(unit, str) else u.Unit(unit)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_unit(text: str) -> pint.Unit:
+    return u.Unit(text)  # parsing is slow (tens of µs) and formulas name the same few units
 
 
 def conversion_factor(source: pint.Unit, target: pint.Unit) -> float:

@@ -20,17 +20,15 @@ def then(ops: Ops, op: str, value: float) -> Ops:
     return ops + ((op, value),)
 
 
-def apply(values: np.ndarray, ops: Ops) -> np.ndarray:
-    """The values after the operations, in order (a new array unless ``ops`` is empty)."""
+def apply(values: np.ndarray, ops: Ops, out: np.ndarray | None = None) -> np.ndarray:
+    """The values after the operations, in order: ``values`` itself when there are none, else a new
+    array (or ``out``, a buffer of the same shape, reused to spare an allocation)."""
     if not ops:
         return values
-    result = None
+    source, result = values, out
     for op, value in ops:
-        source = values if result is None else result
-        if op == "mul":
-            result = np.multiply(source, value, out=result)
-        else:
-            result = np.divide(source, value, out=result)
+        result = (np.multiply if op == "mul" else np.divide)(source, value, out=result)
+        source = result
     return result
 
 

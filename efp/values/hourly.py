@@ -64,7 +64,7 @@ def hourly_data_array(values, start, usage_patterns=None) -> xr.DataArray:
 
 
 def _first_hour(data: xr.DataArray) -> np.datetime64:
-    return data[TIME].values[0]
+    return data.get_index(TIME).values[0]  # the index, not data[TIME]: ten times faster, and this is hot
 
 
 def _pad_time(data: xr.DataArray, start: np.datetime64, length: int) -> xr.DataArray:
@@ -179,12 +179,14 @@ class ExplainableHourlyQuantities(ExplainableValue):
         """This series divided by ``divisor`` (in ``unit``), sharing its array."""
         return self._then("div", divisor, unit)
 
-    def row_numbers(self):
-        """``(1-D arrays of final numbers, their first hours)`` of a per-usage-pattern series, row by row."""
+    def row_terms(self):
+        """``(rows, operations still to apply to each)`` of a per-usage-pattern series: its
+        :class:`~efp.values.rows.Row` objects, sharing the arrays they refer to."""
+        from efp.values.rows import Row
         if self._rows is not None:
-            return (row.numbers(self._ops) for row in self._rows.rows), [row.start for row in self._rows.rows]
-        matrix = self.numbers()
-        return (matrix[i] for i in range(matrix.shape[0])), [_first_hour(self._dense)] * matrix.shape[0]
+            return self._rows.rows, self._ops
+        matrix, first = self._dense.values, _first_hour(self._dense)
+        return [Row(matrix[i], first) for i in range(matrix.shape[0])], self._ops
 
     def is_finite(self) -> bool:
         """Whether every value is a finite number (a sum is finite exactly when every term is)."""
@@ -197,7 +199,7 @@ class ExplainableHourlyQuantities(ExplainableValue):
     def _span(self) -> tuple[np.datetime64, int]:
         if self._rows is not None:
             return self._rows.span()
-        return _first_hour(self._dense), self._dense.sizes[TIME]
+        return _first_hour(self._dense), self._dense.shape[-1]  # time is the last dimension
 
     @property
     def first_hour(self) -> np.datetime64:
@@ -255,10 +257,10 @@ class ExplainableHourlyQuantities(ExplainableValue):
         """The series summed over its ``usage_pattern`` dimension (itself when it has none), row after row."""
         if not self.is_per_usage_pattern:
             return self
-        from efp.values.rows import accumulate_rows
+        from efp.values.rows import add_rows
         start, length = self._span()
-        rows, starts = self.row_numbers()
-        summed = accumulate_rows(rows, starts, start, length)
+        rows, ops = self.row_terms()
+        summed = add_rows(rows, start, length, outer_ops=ops)
         data = xr.DataArray(summed, coords={TIME: hourly_index(start, length)}, dims=(TIME,))
         return ExplainableHourlyQuantities(data, self.unit, label=self.label)
 

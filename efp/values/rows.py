@@ -6,14 +6,14 @@ first hour and its pending scalar operations, :mod:`efp.values.factors`) instead
 into a new ``(usage_pattern, time)`` matrix. Sums and weighted sums over usage patterns then
 accumulate rows into one buffer; the matrix is formed only when someone reads
 :attr:`~efp.values.hourly.ExplainableHourlyQuantities.data_array`. Both ways give the same numbers to
-the bit (:func:`accumulate_rows` is the one summation order).
+the bit (:func:`add_rows` is the one summation order).
 """
 from __future__ import annotations
 
 import numpy as np
 import xarray as xr
 
-from efp.values import factors
+from efp.values import factors, reuse
 from efp.values.hourly import HOUR, TIME, USAGE_PATTERN, hourly_index
 
 
@@ -25,24 +25,15 @@ class Row:
     usage pattern's starts moved by each shift, in the order given (the order of an eager sum).
     """
 
-    __slots__ = ("values", "start", "ops", "shifts", "_finite")
+    __slots__ = ("values", "start", "ops", "shifts", "length", "end")
 
     def __init__(self, values: np.ndarray, start: np.datetime64, ops: factors.Ops = (), shifts: tuple = (0,)):
         self.values, self.start, self.ops, self.shifts = values, start, ops, shifts
-        self._finite = None
-
-    @property
-    def length(self) -> int:
-        return len(self.values) + max(self.shifts) - min(self.shifts)
-
-    @property
-    def end(self) -> np.datetime64:
-        return self.start + self.length * HOUR
+        self.length = len(values) + (max(shifts) - min(shifts) if len(shifts) > 1 else 0)
+        self.end = start + self.length * HOUR
 
     def moved(self, hours: int) -> "Row":
-        row = Row(self.values, self.start + hours * HOUR, self.ops, self.shifts)
-        row._finite = self._finite
-        return row
+        return Row(self.values, self.start + hours * HOUR, self.ops, self.shifts)
 
     def summed(self) -> np.ndarray:
         """The shifted copies added up (the values themselves when there is one shift)."""
@@ -55,28 +46,58 @@ class Row:
             target += self.values
         return buffer
 
-    def numbers(self, outer_ops: factors.Ops = ()) -> np.ndarray:
-        return factors.apply(self.summed(), self.ops + outer_ops)
+    def numbers(self, outer_ops: factors.Ops = (), out: np.ndarray | None = None) -> np.ndarray:
+        """The row's final numbers (written into ``out`` when operations are pending and it is given)."""
+        return factors.apply(self.summed(), self.ops + outer_ops, out=out)
 
     def is_finite(self) -> bool:
-        if self._finite is None:
-            self._finite = bool(np.isfinite(self.values.sum()))
-        return self._finite and factors.finite(self.ops)
+        # a sum is finite exactly when every term is; remembered per array, as rows are rebuilt often
+        return reuse.fact(self.values, "finite", lambda values: bool(np.isfinite(values.sum()))) \
+            and factors.finite(self.ops)
 
 
-def accumulate_rows(rows, starts, start, length, weights=None) -> np.ndarray:
-    """``Σ weight × row``, row after row, into one buffer on ``[start, start + length)``.
+#: Rows per partial sum: a change to one row redoes its block's sum and the sums of blocks above it.
+BLOCK = 32
 
-    ``rows`` are 1-D arrays of final numbers; rows weighing 0 are skipped (adding 0 changes nothing).
+
+def add_rows(rows, start, length, weights=None, outer_ops: factors.Ops = ()) -> np.ndarray:
+    """``Σ weight × row`` over ``[start, start + length)``, ``row`` being a :class:`Row`'s final numbers
+    (its operations, then ``outer_ops``); rows weighing 0 are skipped (adding 0 changes nothing).
+
+    Up to :data:`BLOCK` rows are added one by one into the result. More rows are summed by blocks of
+    :data:`BLOCK`, then the blocks' sums by blocks, and so on: each partial sum is found again
+    (:mod:`efp.values.reuse`) while its rows are the same arrays, so when one row of thousands changes,
+    a new sum redoes one block per level. The order of additions depends only on the rows, so a sum
+    recomputed this way equals a sum computed from scratch, to the bit.
     """
+    items = [(row, 1.0 if weights is None else float(weights[i])) for i, row in enumerate(rows)]
+    items = [(row, weight) for row, weight in items if weight != 0.0]
+    while len(items) > BLOCK:
+        level = []
+        for first in range(0, len(items), BLOCK):
+            block = items[first:first + BLOCK]
+            block_start = min(row.start for row, _ in block)
+            block_length = int((max(row.end for row, _ in block) - block_start) // HOUR)
+            recipe = ("sum", outer_ops, block_start, block_length,
+                      tuple((row.start, row.ops, row.shifts, weight) for row, weight in block))
+            partial = reuse.derived(tuple(row.values for row, _ in block), recipe,
+                                    lambda: _add_up(block, block_start, block_length, outer_ops))
+            level.append((Row(partial, block_start), 1.0))
+        items, outer_ops = level, ()
+    return _add_up(items, start, length, outer_ops)
+
+
+def _add_up(items, start, length, outer_ops) -> np.ndarray:
     buffer = np.zeros(length)
-    for index, (row, first) in enumerate(zip(rows, starts)):
-        weight = 1.0 if weights is None else weights[index]
-        if weight == 0.0:
-            continue
-        offset = int((first - start) // HOUR)
-        target = buffer[offset:offset + len(row)]
-        target += row if weight == 1.0 else weight * row
+    scratch = np.empty(max((row.length for row, _ in items), default=0))
+    for row, weight in items:
+        numbers = row.numbers(outer_ops, out=scratch[:row.length])
+        offset = int((row.start - start) // HOUR)
+        target = buffer[offset:offset + len(numbers)]
+        if weight == 1.0:
+            target += numbers
+        else:
+            target += weight * numbers
     return buffer
 
 
@@ -96,13 +117,6 @@ class RowStack:
 
     def shifted(self, hours: int) -> "RowStack":
         return RowStack(self.ids, [row.moved(hours) for row in self.rows])
-
-    def weighted_sum(self, outer_ops: factors.Ops = (), weights=None) -> tuple[np.ndarray, np.datetime64]:
-        """``Σ weight × row`` over the union span, rows taken one by one (no matrix)."""
-        start, length = self.span()
-        numbers = (row.numbers(outer_ops) if weights is None or weights[i] != 0.0 else row.values
-                   for i, row in enumerate(self.rows))
-        return accumulate_rows(numbers, [row.start for row in self.rows], start, length, weights), start
 
     def is_finite(self) -> bool:
         return all(row.is_finite() for row in self.rows)

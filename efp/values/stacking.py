@@ -12,8 +12,8 @@ import xarray as xr
 from efp.units import conversion_factor
 from efp.values.base import EmptyExplainableObject
 from efp.values.hourly import HOUR, TIME, ExplainableHourlyQuantities, hourly_index
-from efp.values import factors
-from efp.values.rows import Row, RowStack, accumulate_rows
+from efp.values import factors, reuse
+from efp.values.rows import Row, RowStack, add_rows
 
 
 def _span(series_list):
@@ -57,15 +57,20 @@ def stack_shifted(ids, series_list, shifts_list, unit=None):
     for key, series, shifts in present:
         if series.is_per_usage_pattern:
             raise ValueError(f"stack_shifted takes 1-D series; the row for {key!r} is per usage pattern")
-        values = series.numbers() if len(shifts) > 1 else series._dense.values
+        values = _final_numbers(series) if len(shifts) > 1 else series._dense.values
         ops = factors.then(() if len(shifts) > 1 else series._ops, "mul", conversion_factor(series.unit, unit))
         start = _first_hour_of(series._dense) + min(shifts) * HOUR
         rows.append(Row(values, start, ops, tuple(h - min(shifts) for h in shifts) if len(shifts) > 1 else (0,)))
     return ExplainableHourlyQuantities.from_rows(RowStack([key for key, _, _ in present], rows), unit)
 
 
+def _final_numbers(series) -> np.ndarray:
+    """A series' numbers with its operations applied, found again while its array is alive."""
+    return reuse.derived((series._dense.values,), ("numbers", series._ops), series.numbers)
+
+
 def _first_hour_of(data) -> np.datetime64:
-    return data[TIME].values[0]
+    return data.get_index(TIME).values[0]
 
 
 def weighted_row_sum(series, weights: dict):
@@ -80,8 +85,8 @@ def weighted_row_sum(series, weights: dict):
     if not any(row_weights):
         return EmptyExplainableObject()
     start, length = series._span()
-    rows, starts = series.row_numbers()
-    summed = accumulate_rows(rows, starts, start, length, row_weights)
+    rows, ops = series.row_terms()
+    summed = add_rows(rows, start, length, row_weights, outer_ops=ops)
     data = xr.DataArray(summed, coords={TIME: hourly_index(start, length)}, dims=(TIME,))
     return ExplainableHourlyQuantities(data, series.unit)
 
@@ -102,15 +107,8 @@ def accumulate(series_list):
             result = binary("add", result, series)
         return result
     start, length, starts = _span(series_list)
-    buffer = np.zeros(length)
-    for series, first in zip(series_list, starts):
-        offset = int((first - start) // HOUR)
-        factor = _factor(series.unit, unit, "add")
-        target = buffer[offset:offset + len(series)]
-        values = series.numbers()
-        if factor == 1.0:
-            target += values
-        else:
-            target += values * factor
+    rows = [Row(series._dense.values, first, factors.then(series._ops, "mul", _factor(series.unit, unit, "add")))
+            for series, first in zip(series_list, starts)]
+    buffer = add_rows(rows, start, length)
     data = xr.DataArray(buffer, coords={TIME: hourly_index(start, length)}, dims=(TIME,))
     return ExplainableHourlyQuantities(data, unit)

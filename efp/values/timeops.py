@@ -20,6 +20,7 @@ import pandas as pd
 import xarray as xr
 
 from efp.units import u
+from efp.values import reuse
 from efp.values.base import EmptyExplainableObject
 from efp.values.hourly import HOUR, TIME, ExplainableHourlyQuantities, align, hourly_data_array, hourly_index
 from efp.values.quantity import ExplainableQuantity
@@ -90,7 +91,10 @@ def concurrency(series, duration):
         return series.scaled(kernel[0])
     if series._rows is not None:
         from efp.values.rows import Row, RowStack
-        rows = [Row(_convolve(row.numbers(series._ops), kernel), row.start) for row in series._rows.rows]
+        recipe = ("concurrency", series._ops, tuple(kernel))
+        rows = [Row(reuse.derived((row.values,), (recipe, row.ops, row.shifts),
+                                  lambda row=row: _convolve(row.numbers(series._ops), kernel)), row.start)
+                for row in series._rows.rows]
         return ExplainableHourlyQuantities.from_rows(RowStack(series._rows.ids, rows), series.unit)
     return _retimed(series, _convolve(series.numbers(), kernel), _first(series))
 
@@ -123,16 +127,15 @@ def local_to_utc(series, timezone: str):
     if isinstance(series, EmptyExplainableObject):
         return series
     first_local = series.first_hour
-    utc_first, positions, length = _utc_positions(timezone, int(first_local.astype("datetime64[h]").astype(np.int64)),
+    utc_first, runs, length = _utc_positions(timezone, int(first_local.astype("datetime64[h]").astype(np.int64)),
                                                   len(series))
     start = np.datetime64(utc_first, "h").astype("datetime64[ns]")
-    if positions is None:  # one offset over the whole span: the same values, moved (no copy)
+    if runs is None:  # one offset over the whole span: the same values, moved (no copy)
         return shift(series, int((start - first_local) // HOUR))
-    values = series.magnitude
-    if values.ndim == 1:
-        out = np.bincount(positions, weights=values, minlength=length)
-    else:
-        out = np.stack([np.bincount(positions, weights=row, minlength=length) for row in values])
+    values = series.numbers()
+    out = np.zeros(values.shape[:-1] + (length,))
+    for first, last, target in runs:  # runs of consecutive hours: a slice each, added in local order
+        out[..., target:target + last - first] += values[..., first:last]
     return _retimed(series, out, start)
 
 
@@ -149,9 +152,11 @@ def _utc_minutes(timezone: str, local_hours: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=4096)
 def _utc_positions(timezone: str, first_local_hour: int, length: int):
-    """Where each local hour of a span lands in UTC: ``(first UTC hour, positions or None, UTC length)``.
+    """Where each local hour of a span lands in UTC: ``(first UTC hour, runs or None, UTC length)``.
 
-    ``positions`` is None when one UTC offset holds over the whole span (then the series just moves).
+    ``runs`` are ``(first local index, end local index, first UTC position)`` of the stretches of
+    consecutive hours between offset changes; None when one UTC offset holds over the whole span (then
+    the series just moves).
     Cached: usage patterns of one country and start share the computation.
     """
     ZoneInfo(timezone)  # a clear error for an unknown zone
@@ -166,9 +171,12 @@ def _utc_positions(timezone: str, first_local_hour: int, length: int):
     utc_hours = utc_minutes // 60  # a local hour lands in the UTC hour it starts in
     first = int(utc_hours.min())
     positions = utc_hours - first
-    if np.array_equal(np.diff(positions), np.ones(length - 1, dtype=positions.dtype)):
+    breaks = np.nonzero(np.diff(positions) != 1)[0] + 1
+    if len(breaks) == 0:
         return first, None, length
-    return first, positions, int(positions.max()) + 1
+    bounds = [0, *breaks.tolist(), length]
+    runs = tuple((a, b, int(positions[a])) for a, b in zip(bounds[:-1], bounds[1:]))
+    return first, runs, int(positions.max()) + 1
 
 
 def ceil(series):

@@ -1,0 +1,106 @@
+"""Arrays derived from other arrays, found again instead of recomputed while both are alive.
+
+When one usage pattern's starts change, a job's per-usage-pattern series is rebuilt row by row, and
+every sum over its usage patterns is redone. All rows but one come from the very same arrays as
+before. :func:`derived` remembers, for a recipe applied to some source arrays, the array it gave, and
+returns that array again when asked for the same recipe on the same source arrays (the same objects,
+not equal ones). So a recomputation redoes the work of the rows that changed, and of the partial sums
+that hold them (:func:`efp.values.rows.add_rows`), and finds every other row as it was.
+
+The memory of derived arrays is weak: an entry is dropped when its result is freed, and ignored once
+any of its sources is freed (an ``id`` can be reused, an object cannot be confused with a dead one).
+What keeps them alive is the computation that used them: the engine runs each formula inside
+:func:`site`, and a site keeps the derived arrays its last successful run used (a node's rows, its
+partial sums) until its next run replaces them. So memory holds what the current values were built
+from, and no more. Results are the arrays a fresh computation gives, to the bit: the recipe is the
+computation, and it is deterministic.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import threading
+import weakref
+
+import numpy as np
+
+_entries: dict = {}
+_sites: dict = {}
+_facts: dict = {}
+#: how many derived arrays were computed, and found again, since the process started (tests, benchmarks)
+counts = {"computed": 0, "found": 0}
+_current: contextvars.ContextVar = contextvars.ContextVar("efp_reuse_site", default=None)
+_lock = threading.RLock()  # re-entrant: a callback may run while the lock is held
+
+
+def derived(sources: tuple, recipe, compute) -> np.ndarray:
+    """``compute()``, or the array an earlier call with the same ``sources`` objects and ``recipe`` gave
+    if it is still alive. ``recipe`` is hashable and, with the sources, determines the result."""
+    used = _current.get()
+    key = (tuple(map(id, sources)), recipe)
+    entry = _entries.get(key)
+    if entry is not None:
+        source_refs, result_ref = entry
+        result = result_ref()
+        if result is not None and all(ref() is source for ref, source in zip(source_refs, sources)):
+            if used is not None:
+                used.append(result)
+            counts["found"] += 1
+            return result
+    counts["computed"] += 1
+    result = compute()
+    if used is not None:
+        used.append(result)
+    try:
+        source_refs = tuple(weakref.ref(source) for source in sources)
+    except TypeError:  # a source that cannot be referred to weakly: nothing to remember
+        return result
+    result_ref = weakref.ref(result, lambda ref, key=key: _forget(key, ref))
+    with _lock:
+        _entries[key] = (source_refs, result_ref)
+    return result
+
+
+def _forget(key, result_ref) -> None:
+    with _lock:
+        entry = _entries.get(key)
+        if entry is not None and entry[1] is result_ref:
+            del _entries[key]
+
+
+def fact(array: np.ndarray, name: str, compute):
+    """A small fact about ``array`` (``compute(array)``), remembered as long as the array lives."""
+    key = (id(array), name)
+    known = _facts.get(key, _facts)
+    if known is _facts:
+        known = compute(array)
+        with _lock:
+            _facts[key] = known
+        weakref.finalize(array, _facts.pop, key, None)
+    return known
+
+
+@contextlib.contextmanager
+def site(key):
+    """Run a computation as ``key``: when it succeeds, ``key`` keeps the derived arrays it used, in
+    place of those of its previous run (a failed run leaves the previous ones)."""
+    used: list = []
+    token = _current.set(used)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+    with _lock:
+        _sites[key] = used
+
+
+def release(keys) -> None:
+    """Forget what the sites ``keys`` keep (their nodes are gone)."""
+    with _lock:
+        for key in keys:
+            _sites.pop(key, None)
+
+
+def size() -> int:
+    """How many derived arrays are remembered (for tests and benchmarks)."""
+    return len(_entries)
