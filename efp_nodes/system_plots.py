@@ -6,8 +6,9 @@ A :class:`FootprintHistory` holds :class:`FootprintSnapshot` s of a System's foo
 period, per category and object: one when the System is created, then one after every transaction
 that recomputed the System's ``total_footprint`` (the model calls its ``change_listeners`` after
 each successful transaction with the transaction's journal; the journal's ``nodes`` are the keys the
-transaction touched). Nothing is computed for it, and only the footprints the transaction replaced
-are summed again (the others' sums are kept while their values are the same objects).
+transaction touched). Nothing is computed for it: a snapshot sums its values when first read, and
+only the footprints a transaction replaced are summed again (the others' sums are kept while their
+values are the same objects).
 A simulation (:class:`efp.ModelingUpdate` with a ``simulation_date``) is rolled back right after its
 transaction; its snapshot is dropped as soon as that is visible (the model's ``simulation`` changed),
 so the history holds only changes that stayed. The listener refers to its System weakly: a
@@ -59,13 +60,35 @@ class ObjectFootprint:
         return self.fabrication_kg + self.energy_kg
 
 
-@dataclass(frozen=True)
 class FootprintSnapshot:
-    """A System's footprints per category and object at one moment, and the inputs changed just before."""
+    """A System's footprints per category and object at one moment, and the inputs changed just before.
 
-    categories: tuple[str, ...]
-    objects: tuple[ObjectFootprint, ...]
-    changes: tuple[str, ...] = ()
+    Taking a snapshot costs nothing: it keeps the footprint values of that moment (values are never
+    modified in place, so they stay as they were) and sums them over the period when first read.
+    """
+
+    def __init__(self, categories: tuple[str, ...], entries: tuple, changes: tuple[str, ...] = (),
+                 sums_cache: dict | None = None):
+        self.categories = categories
+        self.changes = changes
+        # (category, object id, name, class name, fabrication, energy): each footprint as ``(weak reference
+        # to the model's value, a detached copy sharing its arrays)``, which does not keep the model alive
+        self._entries = entries
+        self._sums_cache = {} if sums_cache is None else sums_cache
+        self._objects: tuple[ObjectFootprint, ...] | None = None
+
+    @property
+    def objects(self) -> tuple[ObjectFootprint, ...]:
+        """Every object's footprints summed over the period, in kg (summed on first reading)."""
+        if self._objects is None:
+            cache = self._sums_cache
+            self._objects = tuple(
+                ObjectFootprint(category, object_id, name, object_class,
+                                _kg(fabrication, (object_id, "Fabrication"), cache),
+                                _kg(energy, (object_id, "Energy"), cache))
+                for category, object_id, name, object_class, fabrication, energy in self._entries)
+            self._entries = None  # the sums are all that is needed now
+        return self._objects
 
     def kg(self, category: str, phase: str) -> float:
         return sum(o.kg(phase) for o in self.objects if o.category == category)
@@ -75,35 +98,39 @@ class FootprintSnapshot:
         return sum(o.fabrication_kg + o.energy_kg for o in self.objects)
 
 
-def _kg(value, key, cache: dict, used: dict) -> float:
-    """A footprint summed over every hour, in kg; reused from ``cache`` while the value is the same object."""
+def _kg(footprint, key, cache: dict) -> float:
+    """A footprint summed over every hour, in kg; reused from ``cache`` while the model's value is the
+    same object."""
+    live, value = footprint
     entry = cache.get(key)
-    if entry is not None and entry[0]() is value:
-        kg = entry[1]
-    else:
-        kg = float(value.sum().to("kg").magnitude) if value else 0.0
-    with suppress(TypeError):
-        used[key] = (weakref.ref(value), kg)
+    current = live() if live is not None else None
+    if entry is not None and current is not None and entry[0]() is current:
+        return entry[1]
+    kg = float(value.sum().to("kg").magnitude) if value else 0.0
+    if live is not None:
+        cache[key] = (live, kg)
     return kg
+
+
+def _kept(value) -> tuple:
+    try:
+        live = weakref.ref(value)
+    except TypeError:
+        live = None
+    return live, value.detached() if hasattr(value, "detached") else value
 
 
 def snapshot(system, changes=(), cache: dict | None = None) -> FootprintSnapshot:
     """The System's footprints now (per category and object, in kg), as its ``*_sum_over_period`` give them.
 
-    ``cache`` (``{(object id, phase): (weak reference to the value, kg)}``, updated in place) spares
-    summing again the hourly values a change did not replace: a snapshot after a change sums only
-    what the change recomputed.
+    ``cache`` (``{(object id, phase): (weak reference to the value, kg)}``, shared by the snapshots of
+    one history) spares summing again the hourly values a change did not replace.
     """
-    cache = {} if cache is None else cache
-    used: dict = {}
     fabrication, energy = system.fabrication_footprints, system.energy_footprints
-    objects = tuple(ObjectFootprint(category, obj.id, obj.name, type(obj).__name__,
-                                    _kg(fabrication[category][obj], (obj.id, "Fabrication"), cache, used),
-                                    _kg(energy[category][obj], (obj.id, "Energy"), cache, used))
+    entries = tuple((category, obj.id, obj.name, type(obj).__name__,
+                     _kept(fabrication[category][obj]), _kept(energy[category][obj]))
                     for category in fabrication for obj in fabrication[category])
-    cache.clear()
-    cache.update(used)
-    return FootprintSnapshot(tuple(fabrication), objects, tuple(changes))
+    return FootprintSnapshot(tuple(fabrication), entries, tuple(changes), cache)
 
 
 def changed_inputs(model, journal) -> tuple[str, ...]:

@@ -7,11 +7,10 @@ are put on the union span, zero-filled (model.md §1).
 from __future__ import annotations
 
 import numpy as np
-import xarray as xr
 
 from efp.units import conversion_factor
 from efp.values.base import EmptyExplainableObject
-from efp.values.hourly import HOUR, TIME, ExplainableHourlyQuantities, hourly_index
+from efp.values.hourly import HOUR, TIME, ExplainableHourlyQuantities, time_array
 from efp.values import factors, reuse
 from efp.values.rows import Row, RowStack, add_rows
 
@@ -87,7 +86,7 @@ def weighted_row_sum(series, weights: dict):
     start, length = series._span()
     rows, ops = series.row_terms()
     summed = add_rows(rows, start, length, row_weights, outer_ops=ops)
-    data = xr.DataArray(summed, coords={TIME: hourly_index(start, length)}, dims=(TIME,))
+    data = time_array(summed, start)
     return ExplainableHourlyQuantities(data, series.unit)
 
 
@@ -110,5 +109,5 @@ def accumulate(series_list):
     rows = [Row(series._dense.values, first, factors.then(series._ops, "mul", _factor(series.unit, unit, "add")))
             for series, first in zip(series_list, starts)]
     buffer = add_rows(rows, start, length)
-    data = xr.DataArray(buffer, coords={TIME: hourly_index(start, length)}, dims=(TIME,))
+    data = time_array(buffer, start)
     return ExplainableHourlyQuantities(data, unit)

@@ -22,7 +22,8 @@ import xarray as xr
 from efp.units import u
 from efp.values import reuse
 from efp.values.base import EmptyExplainableObject
-from efp.values.hourly import HOUR, TIME, ExplainableHourlyQuantities, align, hourly_data_array, hourly_index
+from efp.values.hourly import (HOUR, TIME, ExplainableHourlyQuantities, align, hourly_data_array, hourly_index,
+                               time_array)
 from efp.values.quantity import ExplainableQuantity
 
 CEIL_TOLERANCE = 1e-9
@@ -37,6 +38,8 @@ def _hours(duration) -> float:
 
 def _retimed(series: ExplainableHourlyQuantities, values: np.ndarray, start, ops=()):
     data = series._dense if series._dense is not None else series.data_array
+    if values.ndim == 1:
+        return ExplainableHourlyQuantities(time_array(values, start), series.unit, ops=ops)
     coords = {name: coord for name, coord in data.coords.items() if name != TIME}
     coords[TIME] = hourly_index(start, values.shape[-1])
     return ExplainableHourlyQuantities(xr.DataArray(values, coords=coords, dims=data.dims), series.unit, ops=ops)
@@ -162,12 +165,15 @@ def _utc_positions(timezone: str, first_local_hour: int, length: int):
     ZoneInfo(timezone)  # a clear error for an unknown zone
     local = first_local_hour + np.arange(length, dtype=np.int64)
     # The offset is looked up once a day; only days where it changes are converted hour by hour.
-    samples = np.unique(np.append(np.arange(0, length, 24), length - 1))
+    samples = np.arange(0, length, 24)
+    if samples[-1] != length - 1:
+        samples = np.append(samples, length - 1)
     offsets = _utc_minutes(timezone, local[samples]) - local[samples] * 60
     utc_minutes = local * 60 + np.append(np.repeat(offsets[:-1], np.diff(samples)), offsets[-1])
-    for change in np.nonzero(np.diff(offsets))[0]:
-        day = slice(samples[change], samples[change + 1] + 1)
-        utc_minutes[day] = _utc_minutes(timezone, local[day])
+    changes = np.nonzero(np.diff(offsets))[0]
+    if len(changes):  # the days where the offset changes, hour by hour, in one conversion
+        hours = np.concatenate([np.arange(samples[c], samples[c + 1] + (c + 2 == len(samples))) for c in changes])
+        utc_minutes[hours] = _utc_minutes(timezone, local[hours])
     utc_hours = utc_minutes // 60  # a local hour lands in the UTC hour it starts in
     first = int(utc_hours.min())
     positions = utc_hours - first

@@ -106,7 +106,7 @@ def test_a_dead_source_is_never_confused_with_a_new_array_at_the_same_address():
     for i in range(200):
         source = np.full(8, float(i))
         with reuse.site("reused addresses"):
-            results.append(reuse.derived((source,), "copy", lambda: source + 0.0))
+            results.append(reuse.derived((source,), "copy", lambda s=source: s + 0.0))
         del source
     assert [r[0] for r in results] == [float(i) for i in range(200)]
 
