@@ -1,10 +1,18 @@
 """Compiling a plan of stale nodes to a dask graph, and running it: the engine's only dask module.
 
 A plan (calculated node keys in topological order) becomes a dask graph with one task per node:
-``(call_formula, FormulaCall, *args)`` where ``args`` are the node keys of the formula's inputs
-(lists of keys for fan-ins). Inputs that are not in the plan enter the graph as data, under their own
-node key, so dask never sees the rest of the model. The graph runs on dask's synchronous or threaded
-local scheduler, or on a ``dask.distributed.Client`` when one is configured (see :mod:`efp.config`);
+``(call_formula, FormulaCall, *upstream)`` where ``upstream`` are the keys of the tasks computing the
+formula's inputs, each once; the :class:`FormulaCall` knows which input is which (and holds the known
+inputs, for the local schedulers). Inputs that are not in the plan enter the graph as data, under
+their own node key, so dask never sees the rest of the model.
+
+The same formula on many objects (the journey starts of ten thousand usage patterns) makes as many
+independent nodes: they run as one task per batch of :data:`BATCH_SIZE` (``call_batch``), so that a
+task costs the scheduler once per batch, not once per node. A batch holds nodes of one attribute of
+one class at the same depth of the plan (so none needs another); its readers pick their node's value
+out of the batch's results.
+
+The graph runs on dask's synchronous or threaded local scheduler, or on a ``dask.distributed.Client`` when one is configured (see :mod:`efp.config`);
 keys are the readable node keys, the same as in the networkx graph and explanations.
 """
 from __future__ import annotations
@@ -21,31 +29,68 @@ from efp.structure import link_value_for_formula
 from efp.values import EmptyExplainableObject, ExplainableHourlyQuantities, ExplainableQuantity, reuse
 
 
+class Upstream:
+    """A formula input computed by an upstream task: that task's result (``index`` None), or item
+    ``index`` of a batch task's results. ``position`` is the task among the reading task's arguments."""
+
+    __slots__ = ("position", "index")
+
+    def __init__(self, position: int, index: int | None):
+        self.position, self.index = position, index
+
+    def __reduce__(self):
+        return (Upstream, (self.position, self.index))
+
+
 class FormulaCall:
-    """What a task needs to call one formula; pickles by reference to its class declaration."""
+    """What a task needs to call one formula: the formula (pickled by reference to its class
+    declaration), and its inputs: a known value, an :class:`Upstream` result, or a list of those for a
+    fan-in. Only the upstream tasks are the task's arguments, once each: dask never walks the values."""
 
-    __slots__ = ("key", "describe", "func", "unit", "module", "qualname", "attr", "splice")
+    __slots__ = ("key", "describe", "func", "unit", "module", "qualname", "attr", "splice", "inputs")
 
-    def __init__(self, key, describe, decl, splice=None):
+    def __init__(self, key, describe, decl, splice=None, inputs=()):
         self.key, self.describe = key, describe
         self.func, self.unit = decl.func, decl.unit
         self.module, self.qualname, self.attr = decl.owner.__module__, decl.owner.__qualname__, decl.name
         self.splice = splice
+        self.inputs = inputs
 
     def __reduce__(self):
-        return (_rebuild_call, (self.key, self.describe, self.module, self.qualname, self.attr, self.splice))
+        return (_rebuild_call, (self.key, self.describe, self.module, self.qualname, self.attr, self.splice,
+                                self.inputs))
+
+    def arguments(self, upstream) -> list:
+        """The formula's arguments, given the upstream tasks' results."""
+        return [_resolve(item, upstream) for item in self.inputs]
 
 
-def _rebuild_call(key, describe, module, qualname, attr, splice):
+def _resolve(item, upstream):
+    if isinstance(item, Upstream):
+        result = upstream[item.position]
+        return result if item.index is None else result[item.index]
+    if isinstance(item, _FanIn):
+        return [_resolve(part, upstream) for part in item]
+    return item
+
+
+class _FanIn(list):
+    """A list of inputs of one fan-in (told apart from a known value that is a list, like a list link's)."""
+
+    __slots__ = ()
+
+
+def _rebuild_call(key, describe, module, qualname, attr, splice, inputs=()):
     owner = importlib.import_module(module)
     for part in qualname.split("."):
         owner = getattr(owner, part)
-    return FormulaCall(key, describe, owner.declarations()[attr], splice)
+    return FormulaCall(key, describe, owner.declarations()[attr], splice, inputs)
 
 
-def call_formula(call: FormulaCall, *args):
+def call_formula(call: FormulaCall, *upstream):
     """Run one formula; any error that is not already an efp error becomes a :class:`FormulaError`."""
     try:
+        args = call.arguments(upstream)
         with reuse.site(call.key):
             value = call.func(*args)
     except EfpError as error:
@@ -61,6 +106,11 @@ def call_formula(call: FormulaCall, *args):
         from efp.values.splicing import splice
         value = splice(call.splice[1], value, call.splice[0])
     return value
+
+
+def call_batch(calls, *upstream):
+    """Run the formulas of a batch in order (they share the batch task's upstream results); their values."""
+    return [call_formula(call, *upstream) for call in calls]
 
 
 def as_stored(value, unit):
@@ -81,42 +131,88 @@ def as_stored(value, unit):
     return value
 
 
-def compile_plan(model, order: list[str], simulation=None, inline_data: bool = False) -> dict:
-    """The dask graph of a plan: a task per planned node, known inputs as data.
+#: Nodes of one attribute at one depth of a plan run together, up to this many per task.
+BATCH_SIZE = 256
+#: Fewer nodes of one attribute at one depth than this run as a task each.
+BATCH_MIN = 8
 
-    Known inputs enter under their own node keys, or, with ``inline_data`` (local schedulers), inside
-    the tasks that read them: dask's local scheduler then has no data keys to track, which it does at
-    a cost that grows faster than their number. With a ``simulation`` (``(date, {key: baseline
-    value})``), each task keeps its node's baseline values before ``date`` (see
-    :mod:`efp.values.splicing`).
+
+def compile_plan(model, order: list[str], simulation=None, inline_data: bool = False) -> dict:
+    """The dask graph of a plan: a task per planned node or batch of nodes, known inputs as data.
+
+    A task is ``(call_formula, FormulaCall, *upstream task keys)`` or ``(call_batch, [FormulaCall, ...],
+    *upstream task keys)``. Known inputs enter under their own node keys, or, with ``inline_data``
+    (local schedulers), inside the FormulaCalls that read them: dask then has no data to track or walk.
+    With a ``simulation`` (``(date, {key: baseline value})``), each task keeps its node's baseline
+    values before ``date`` (see :mod:`efp.values.splicing`).
     """
     nodes = model.nodes
     graph: dict = {}
-    planned = set(order)
+    batches = _batches(nodes, order)
+    task_of = {key: (batch_key, index) for batch_key, members in batches.items()
+               for index, key in enumerate(members)}
+    task_of.update((key, (key, None)) for key in order if key not in task_of)
 
     def data(dep):
         dep_node = nodes[dep]
         return link_value_for_formula(dep_node) if dep_node.structural else dep_node.value
 
-    def inlined(arg):
-        if isinstance(arg, str) and arg not in planned:
-            return data(arg)
-        if isinstance(arg, list):
-            return [inlined(item) for item in arg]
-        return arg
+    def compiled(keys):
+        """The FormulaCalls of ``keys`` (one task) and the upstream task keys they read, in order."""
+        positions: dict[str, int] = {}
 
+        def source(arg):
+            if isinstance(arg, list):
+                return _FanIn(source(item) for item in arg)
+            if not isinstance(arg, str):
+                return arg
+            if arg in task_of:
+                task, index = task_of[arg]
+            elif inline_data:
+                return data(arg)
+            else:
+                task, index = arg, None
+                if arg not in graph:
+                    graph[arg] = data(arg)
+            return Upstream(positions.setdefault(task, len(positions)), index)
+
+        calls = []
+        for key in keys:
+            node = nodes[key]
+            splice = None if simulation is None else (simulation[0], simulation[1].get(key))
+            calls.append(FormulaCall(key, model.describe(node), node.decl, splice,
+                                     tuple(source(arg) for arg in node.args)))
+        return calls, tuple(positions)
+
+    for batch_key, members in batches.items():
+        calls, upstream = compiled(members)
+        graph[batch_key] = (call_batch, calls) + upstream
+    for key in order:
+        if task_of[key][1] is None:
+            calls, upstream = compiled([key])
+            graph[key] = (call_formula, calls[0]) + upstream
+    return graph
+
+
+def _batches(nodes, order: list[str]) -> dict[str, list[str]]:
+    """``{batch key: member node keys}``: nodes of one declaration at one depth of the plan (its
+    longest chain of planned dependencies), in groups of :data:`BATCH_SIZE`, where there are at
+    least :data:`BATCH_MIN`."""
+    depth: dict[str, int] = {}
+    groups: dict[tuple, list[str]] = {}
     for key in order:
         node = nodes[key]
-        splice = None
-        if simulation is not None:
-            splice = (simulation[0], simulation[1].get(key))
-        args = tuple(inlined(arg) for arg in node.args) if inline_data else tuple(node.args)
-        graph[key] = (call_formula, FormulaCall(key, model.describe(node), node.decl, splice)) + args
-        if not inline_data:
-            for dep in node.deps:
-                if dep not in planned and dep not in graph:
-                    graph[dep] = data(dep)
-    return graph
+        depth[key] = 1 + max((depth[dep] for dep in node.deps if dep in depth), default=-1)
+        groups.setdefault((depth[key], id(node.decl)), []).append(key)
+    batches = {}
+    for members in groups.values():
+        if len(members) < BATCH_MIN:
+            continue
+        decl = nodes[members[0]].decl
+        for first in range(0, len(members), BATCH_SIZE):
+            name = f"batch of {decl.owner.__qualname__}.{decl.name} at depth {depth[members[0]]}"
+            batches[f"{name} #{first // BATCH_SIZE}"] = members[first:first + BATCH_SIZE]
+    return batches
 
 
 def run_plan(model, order: list[str], simulation=None) -> dict:
@@ -125,17 +221,24 @@ def run_plan(model, order: list[str], simulation=None) -> dict:
         return {}
     client = config.active_client()
     graph = compile_plan(model, order, simulation, inline_data=client is None)
+    outputs = [key for key, task in graph.items() if isinstance(task, tuple) and task and task[0] in _RUNNERS]
     if client is not None:
         run = uuid.uuid4().hex[:12]
-        values = client.get(_keys_of_run(graph, run), [(key, run) for key in order], sync=True)
+        values = client.get(_keys_of_run(graph, run), [(key, run) for key in outputs], sync=True)
     else:
         import dask
         import dask.threaded
-        getter = dask.get if (config.scheduler() == "sync" or len(order) < config.THREADS_MIN_TASKS) \
+        getter = dask.get if (config.scheduler() == "sync" or len(outputs) < config.THREADS_MIN_TASKS) \
             else dask.threaded.get
-        with _progress(len(order)):
-            values = getter(graph, order)
-    return dict(zip(order, values))
+        with _progress(len(outputs)):
+            values = getter(graph, outputs)
+    results = {}
+    for key, value in zip(outputs, values):
+        if graph[key][0] is call_batch:
+            results.update(zip((call.key for call in graph[key][1]), value))
+        else:
+            results[key] = value
+    return results
 
 
 def _keys_of_run(graph: dict, run: str) -> dict:
@@ -145,19 +248,15 @@ def _keys_of_run(graph: dict, run: str) -> dict:
     of running its new task: with node keys alone, a recomputation sent right after the previous one
     could get the previous result back (stale values, a failing formula not run at all).
     """
-    def renamed(arg):
-        if isinstance(arg, str) and arg in graph:
-            return (arg, run)
-        if isinstance(arg, list):
-            return [renamed(item) for item in arg]
-        return arg
-
     result = {}
     for key, task in graph.items():
-        if isinstance(task, tuple) and task and task[0] is call_formula:
-            task = task[:2] + tuple(renamed(arg) for arg in task[2:])
+        if isinstance(task, tuple) and task and task[0] in _RUNNERS:
+            task = task[:2] + tuple((arg, run) for arg in task[2:])
         result[(key, run)] = task
     return result
+
+
+_RUNNERS = (call_formula, call_batch)
 
 
 def _progress(n_tasks: int):

@@ -33,8 +33,12 @@ def _is_forward(decl) -> bool:
     return decl.kind in ("link", "list_link")
 
 
-def forward_walk(objects: Iterable, segments: tuple[Segment, ...]) -> list:
-    """Follow forward links from ``objects`` along ``segments``; objects lacking a segment are skipped."""
+def forward_walk(objects: Iterable, segments: tuple[Segment, ...], unique: bool = False) -> list:
+    """Follow forward links from ``objects`` along ``segments``; objects lacking a segment are skipped.
+
+    With ``unique``, each object is kept once, where it first appears (duplicates are dropped at every
+    step: their targets would only repeat ones already found, so the order of first appearances is
+    the same, and a path through thousands of objects sharing a few stays cheap)."""
     current = list(objects)
     for segment in segments:
         following = []
@@ -42,7 +46,7 @@ def forward_walk(objects: Iterable, segments: tuple[Segment, ...]) -> list:
             decl = type(obj).declarations().get(segment.name)
             if decl is not None and _is_forward(decl):
                 following.extend(targets(obj, segment.name))
-        current = following
+        current = _unique_in_order(following) if unique else following
     return current
 
 
@@ -73,7 +77,7 @@ def evaluate_structural(obj, decl) -> list:
     """The current value of a backlink or via declaration on ``obj``."""
     model = obj._model
     if decl.kind == "via":
-        return _unique_in_order(o for path in decl.paths for o in forward_walk([obj], path.segments))
+        return _unique_in_order(o for path in decl.paths for o in forward_walk([obj], path.segments, unique=True))
     from efp.modeling_object import registered_classes
     classes = registered_classes()
     found = []

@@ -1,14 +1,15 @@
 """Device: an end-user device running the journeys (model.md §3).
 
-A device holds inputs only; its footprints live on the usage patterns that use it, which count the
-devices in use hour by hour. Archetype figures are e-footprint 9's (Base Carbone ADEME v19).
+A device's footprints live on the usage patterns that use it, which count the devices in use hour by
+hour; the device itself spreads its fabrication footprint over its hours of use, once for all of them. Archetype figures are e-footprint 9's (Base Carbone ADEME v19).
 """
 from __future__ import annotations
 
-from efp import Input, ModelingObject, archetype, u
+from efp import Input, ModelingObject, archetype, calculated, u
 from efp.values import SourceValue, Sources
 
 _HOURS_PER_DAY = u.hour / u.day
+_ONE_HOUR = 1 * u.hour
 
 
 class Device(ModelingObject):
@@ -21,6 +22,12 @@ class Device(ModelingObject):
     fraction_of_usage_time = Input("hour/day", 7 * _HOURS_PER_DAY, gt=0, le=24,
                                    doc="Hours of use per day over the device's life (fabrication is "
                                        "spread over those hours).")
+
+    @calculated(unit="kg")
+    def fabrication_footprint_per_hour_of_use(carbon_footprint_fabrication, lifespan, fraction_of_usage_time):
+        """The fabrication footprint spread over the device's hours of use: fabrication × 1 h /
+        (lifespan × hours of use per day)."""
+        return carbon_footprint_fabrication * _ONE_HOUR / (lifespan * fraction_of_usage_time)
 
     @classmethod
     def _archetype(cls, name, fabrication_kg, power_w, lifespan_years, hours_per_day, overrides):

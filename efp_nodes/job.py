@@ -5,17 +5,12 @@ usage pattern id): ``job.hourly_occurrences_per_usage_pattern[usage_pattern]`` i
 """
 from __future__ import annotations
 
-import math
-
 from efp import Backlink, Input, Link, ModelingObject, calculated, u
+from efp.values.algebra import total
 from efp.values.stacking import stack_shifted
-from efp.values.timeops import concurrency
+from efp.values.timeops import concurrency, shift, whole_hours
 
 ONE_HOUR = 1 * u.hour
-
-
-def _whole_hours(hours: float) -> int:
-    return math.floor(hours + 1e-9)
 
 
 class JobBase(ModelingObject):
@@ -24,6 +19,7 @@ class JobBase(ModelingObject):
     data_download = Input("MB", 0 * u.MB, ge=0,
                           doc="Traffic the network carries on top of data_transferred (the seed's spelling).")
     steps = Backlink(("UserJourneyStep", "jobs[]"))
+    journeys = Backlink(("UserJourney", "uj_steps[].jobs[]"))
     usage_patterns = Backlink(("UsagePattern", "user_journey.uj_steps[].jobs[]"))
 
     @calculated(unit="dimensionless", inputs={
@@ -33,8 +29,14 @@ class JobBase(ModelingObject):
     def hourly_occurrences_per_usage_pattern(job, usage_patterns, starts, offsets):
         """Requests started each hour, per usage pattern: the journeys' starts shifted by the whole
         hours elapsed in the journey before each step that lists the job (once per listing)."""
-        shifts = [[_whole_hours(hours) for hours in up_offsets.value.get(job.id, ())] for up_offsets in offsets]
+        shifts = [[whole_hours(hours) for hours in up_offsets.value.get(job.id, ())] for up_offsets in offsets]
         return stack_shifted([up.id for up in usage_patterns], starts, shifts)
+
+    @calculated(unit="GB")
+    def data_transferred_per_hour_in_progress(data_transferred, data_download, request_duration):
+        """Traffic of one request per hour it is in progress: a long request spreads its data like its
+        load, (data transferred + data download) × 1 h / request duration."""
+        return _transfer_rate(data_transferred, data_download, request_duration)
 
     @calculated(unit="dimensionless")
     def hourly_avg_occurrences_per_usage_pattern(hourly_occurrences_per_usage_pattern, request_duration):
@@ -42,42 +44,65 @@ class JobBase(ModelingObject):
         return concurrency(hourly_occurrences_per_usage_pattern, request_duration)
 
     @calculated(unit="GB")
-    def hourly_data_transferred_per_usage_pattern(hourly_avg_occurrences_per_usage_pattern, data_transferred,
-                                                  data_download, request_duration):
+    def hourly_data_transferred_per_usage_pattern(hourly_avg_occurrences_per_usage_pattern,
+                                                  data_transferred_per_hour_in_progress):
         """Network traffic each hour, per usage pattern: requests in progress times their traffic
-        rate (a long request spreads its data like its load)."""
-        rate = ((data_transferred + data_download) * ONE_HOUR / request_duration).to(u.GB)
-        return hourly_avg_occurrences_per_usage_pattern * rate
+        per hour in progress."""
+        return hourly_avg_occurrences_per_usage_pattern * data_transferred_per_hour_in_progress
 
     @calculated(unit="GB")
     def hourly_data_stored_per_usage_pattern(hourly_avg_occurrences_per_usage_pattern, data_stored,
                                              request_duration):
         """Data written (or deleted, if negative) each hour, per usage pattern, at the requests' rate."""
-        return hourly_avg_occurrences_per_usage_pattern * (data_stored * ONE_HOUR / request_duration).to(u.GB)
+        return hourly_avg_occurrences_per_usage_pattern * _storage_rate(data_stored, request_duration)
+
+    @calculated(unit="dimensionless", inputs={
+        "job": "self", "starts": "journeys[].utc_hourly_starts_across_usage_patterns",
+        "offsets": "journeys[].job_start_offsets"})
+    def hourly_occurrences_across_usage_patterns(job, starts, offsets):
+        """Requests started each hour, all usage patterns together: each journey's starts across its
+        usage patterns, shifted by the whole hours elapsed before each step that lists the job (the
+        sum over usage patterns of the per-usage-pattern occurrences, grouped by journey)."""
+        return occurrences_of(job, starts, offsets)
 
     @calculated(unit="dimensionless")
-    def hourly_occurrences_across_usage_patterns(hourly_occurrences_per_usage_pattern):
-        """Requests started each hour, all usage patterns together."""
-        return _across(hourly_occurrences_per_usage_pattern)
-
-    @calculated(unit="dimensionless")
-    def hourly_avg_occurrences_across_usage_patterns(hourly_avg_occurrences_per_usage_pattern):
-        """Requests in progress each hour, all usage patterns together."""
-        return _across(hourly_avg_occurrences_per_usage_pattern)
+    def hourly_avg_occurrences_across_usage_patterns(hourly_occurrences_across_usage_patterns, request_duration):
+        """Requests in progress each hour, all usage patterns together (the concurrency kernel is linear:
+        the sum of the per-usage-pattern averages)."""
+        return concurrency(hourly_occurrences_across_usage_patterns, request_duration)
 
     @calculated(unit="GB")
-    def hourly_data_transferred_across_usage_patterns(hourly_data_transferred_per_usage_pattern):
-        """Network traffic each hour, all usage patterns together."""
-        return _across(hourly_data_transferred_per_usage_pattern)
+    def hourly_data_transferred_across_usage_patterns(hourly_avg_occurrences_across_usage_patterns,
+                                                      data_transferred_per_hour_in_progress):
+        """Network traffic each hour, all usage patterns together: the requests in progress across
+        usage patterns times their traffic per hour in progress (the sum of the per-usage-pattern
+        traffic, in one multiplication instead of one per usage pattern)."""
+        return hourly_avg_occurrences_across_usage_patterns * data_transferred_per_hour_in_progress
 
     @calculated(unit="GB")
-    def hourly_data_stored_across_usage_patterns(hourly_data_stored_per_usage_pattern):
-        """Data written each hour, all usage patterns together."""
-        return _across(hourly_data_stored_per_usage_pattern)
+    def hourly_data_stored_across_usage_patterns(hourly_avg_occurrences_across_usage_patterns, data_stored,
+                                                 request_duration):
+        """Data written each hour, all usage patterns together: the requests in progress across usage
+        patterns times the storage rate (the sum of the per-usage-pattern data stored)."""
+        return hourly_avg_occurrences_across_usage_patterns * _storage_rate(data_stored, request_duration)
 
 
-def _across(per_pattern):
-    return per_pattern.sum_over_usage_patterns() if hasattr(per_pattern, "sum_over_usage_patterns") else per_pattern
+def occurrences_of(job, journey_starts, journey_offsets):
+    """``Σ`` over journeys and over the steps listing ``job`` of the journey's starts shifted by the
+    whole hours elapsed before the step (``∅`` when no journey with starts lists it)."""
+    return total(shift(starts, whole_hours(hours))
+                 for starts, offsets in zip(journey_starts, journey_offsets)
+                 for hours in offsets.value.get(job.id, ()))
+
+
+def _transfer_rate(data_transferred, data_download, request_duration):
+    """Traffic per hour of one request in progress (a long request spreads its data like its load)."""
+    return ((data_transferred + data_download) * ONE_HOUR / request_duration).to(u.GB)
+
+
+def _storage_rate(data_stored, request_duration):
+    """Data stored per hour of one request in progress."""
+    return (data_stored * ONE_HOUR / request_duration).to(u.GB)
 
 
 class Job(JobBase):

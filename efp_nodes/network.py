@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from efp import Backlink, Input, ModelingObject, archetype, calculated, u
 from efp.values import EmptyExplainableObject, SourceValue, Sources
-from efp.values.stacking import weighted_row_sum
+from efp.values.algebra import total
+from efp.values.stacking import weighted_total
+from efp.values.timeops import concurrency, shift
 
 KG_PER_KWH = u.kg / u.kWh
 
@@ -29,18 +31,27 @@ class Network(ModelingObject):
         values.update(overrides)
         return cls(name, **values)
 
-    @calculated(unit="kg", inputs={"usage_patterns": "usage_patterns",
-                                   "intensities": "usage_patterns[].country.average_carbon_intensity",
-                                   "data": "usage_patterns[].jobs[].hourly_data_transferred_per_usage_pattern"})
-    def energy_footprint(bandwidth_energy_intensity, usage_patterns, intensities, data):
-        """Σ over the usage patterns on this network of the data their jobs transfer each hour,
-        times the energy per byte, times the usage pattern's country carbon intensity."""
-        weights = {up.id: float(i.value.to(KG_PER_KWH).magnitude) for up, i in zip(usage_patterns, intensities)}
+    @calculated(unit="kg", inputs={
+        "starts": "usage_patterns[].utc_hourly_user_journey_starts",
+        "intensities": "usage_patterns[].country.average_carbon_intensity",
+        "journeys": "usage_patterns[].user_journey", "traffic": "usage_patterns[].user_journey.jobs_traffic"})
+    def energy_footprint(bandwidth_energy_intensity, starts, intensities, journeys, traffic):
+        """Σ over the usage patterns on this network of the data their jobs transfer each hour, times
+        the energy per byte, times the usage pattern's country carbon intensity.
+
+        Computed journey by journey: a job's traffic is linear in its journey's starts, so the usage
+        patterns of one journey enter as one sum of their starts weighted by their intensities, whose
+        jobs' traffic then follows as for a single usage pattern (shifted by each step's offset,
+        averaged over the request duration, times the traffic per hour of a request in progress)."""
+        groups: dict[int, tuple] = {}  # journey → (its jobs' traffic, its usage patterns' starts, weights)
+        for series, intensity, journey, jobs_traffic in zip(starts, intensities, journeys, traffic):
+            group = groups.setdefault(id(journey), (jobs_traffic.value, [], []))
+            group[1].append(series)
+            group[2].append(float(intensity.value.to(KG_PER_KWH).magnitude))
         result = EmptyExplainableObject()
-        seen = set()
-        for per_pattern in data:
-            if id(per_pattern) in seen:  # a job shared by several usage patterns is listed once per pattern
-                continue
-            seen.add(id(per_pattern))
-            result = result + weighted_row_sum(per_pattern, weights)
+        for jobs_traffic, journey_starts, weights in groups.values():
+            weighted_starts = weighted_total(journey_starts, weights)
+            for shifts, duration_hours, rate_gb in jobs_traffic:
+                occurrences = total(shift(weighted_starts, hours) for hours in shifts)
+                result = result + concurrency(occurrences, duration_hours * u.hour) * (rate_gb * u.GB)
         return result * bandwidth_energy_intensity * KG_PER_KWH

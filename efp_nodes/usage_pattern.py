@@ -51,13 +51,10 @@ class UsagePattern(ModelingObject):
         """Device energy times the country's carbon intensity."""
         return devices_energy * intensity
 
-    @calculated(unit="kg", inputs={"fabrications": "devices[].carbon_footprint_fabrication",
-                                   "lifespans": "devices[].lifespan",
-                                   "usage_times": "devices[].fraction_of_usage_time"})
-    def devices_fabrication_footprint(nb_user_journeys_in_parallel, fabrications, lifespans, usage_times):
+    @calculated(unit="kg", inputs={"per_hour": "devices[].fabrication_footprint_per_hour_of_use"})
+    def devices_fabrication_footprint(nb_user_journeys_in_parallel, per_hour):
         """Each device's fabrication spread over its hours of use, times the journeys in progress."""
-        per_hour = total(f * ONE_HOUR / (life * usage) for f, life, usage in zip(fabrications, lifespans, usage_times))
-        return nb_user_journeys_in_parallel * per_hour
+        return nb_user_journeys_in_parallel * total(per_hour)
 
     @calculated(unit="kg")
     def energy_footprint(devices_energy_footprint):

@@ -17,7 +17,7 @@ import pint
 import xarray as xr
 
 from efp.units import as_unit, conversion_factor
-from efp.values import factors
+from efp.values import factors, reuse
 from efp.values.base import ExplainableValue
 from efp.values.quantity import ExplainableQuantity, format_magnitude
 from efp.values.sources import Source, Sources
@@ -209,7 +209,8 @@ class ExplainableHourlyQuantities(ExplainableValue):
             return False
         if self._rows is not None:
             return self._rows.is_finite()
-        return bool(np.isfinite(np.sum(self._dense.values)))
+        # remembered per array: the scalar multiples of one series share it
+        return reuse.fact(self._dense.values, "finite", lambda values: bool(np.isfinite(np.sum(values))))
 
     def _span(self) -> tuple[np.datetime64, int]:
         if self._rows is not None:

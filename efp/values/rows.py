@@ -35,20 +35,24 @@ class Row:
     def moved(self, hours: int) -> "Row":
         return Row(self.values, self.start + hours * HOUR, self.ops, self.shifts)
 
-    def summed(self) -> np.ndarray:
-        """The shifted copies added up (the values themselves when there is one shift)."""
+    def summed(self, out: np.ndarray | None = None) -> np.ndarray:
+        """The shifted copies added up (the values themselves when there is one shift), into ``out``
+        if given."""
         if len(self.shifts) == 1:
             return self.values
         low = min(self.shifts)
-        buffer = np.zeros(self.length)
+        buffer = np.zeros(self.length) if out is None else out
+        if out is not None:
+            buffer.fill(0.0)
         for shift in self.shifts:
             target = buffer[shift - low:shift - low + len(self.values)]
             target += self.values
         return buffer
 
     def numbers(self, outer_ops: factors.Ops = (), out: np.ndarray | None = None) -> np.ndarray:
-        """The row's final numbers (written into ``out`` when operations are pending and it is given)."""
-        return factors.apply(self.summed(), self.ops + outer_ops, out=out)
+        """The row's final numbers; with ``out`` (a buffer of the row's length), computed in it when
+        they are not the row's own array."""
+        return factors.apply(self.summed(out), self.ops + outer_ops, out=out)
 
     def is_finite(self) -> bool:
         # a sum is finite exactly when every term is; remembered per array, as rows are rebuilt often
@@ -91,13 +95,11 @@ def _add_up(items, start, length, outer_ops) -> np.ndarray:
     buffer = np.zeros(length)
     scratch = np.empty(max((row.length for row, _ in items), default=0))
     for row, weight in items:
-        numbers = row.numbers(outer_ops, out=scratch[:row.length])
+        # the weight is one more multiplication (weight × x is x × weight, to the bit), done in place
+        ops = outer_ops if weight == 1.0 else outer_ops + (("mul", weight),)
+        numbers = row.numbers(ops, out=scratch[:row.length])
         offset = int((row.start - start) // HOUR)
-        target = buffer[offset:offset + len(numbers)]
-        if weight == 1.0:
-            target += numbers
-        else:
-            target += weight * numbers
+        buffer[offset:offset + len(numbers)] += numbers
     return buffer
 
 

@@ -90,6 +90,23 @@ def weighted_row_sum(series, weights: dict):
     return ExplainableHourlyQuantities(data, series.unit)
 
 
+def weighted_total(series_list, weights):
+    """``Σ weight × series`` over 1-D hourly series (``∅`` ones and zero weights skipped), in the first
+    series' unit, over the union of their spans; ``∅`` when nothing is left. Many series are summed by
+    blocks found again while unchanged (:func:`efp.values.rows.add_rows`)."""
+    from efp.values.algebra import _factor
+    kept = [(series, float(weight)) for series, weight in zip(series_list, weights)
+            if isinstance(series, ExplainableHourlyQuantities) and weight != 0.0]
+    if not kept:
+        return EmptyExplainableObject()
+    unit = kept[0][0].unit
+    start, length, starts = _span([series for series, _ in kept])
+    rows = [Row(series._dense.values, first, factors.then(series._ops, "mul", _factor(series.unit, unit, "add")))
+            for (series, _), first in zip(kept, starts)]
+    buffer = add_rows(rows, start, length, [weight for _, weight in kept])
+    return ExplainableHourlyQuantities(time_array(buffer, start), unit)
+
+
 def accumulate(series_list):
     """The sum of hourly series (1-D or per usage pattern) in one buffer over the union of their spans.
 

@@ -60,9 +60,14 @@ def shift(series, hours: int):
     return _retimed(series, series._dense.values, _first(series) + int(hours) * HOUR, series._ops)
 
 
+def whole_hours(hours: float) -> int:
+    """The whole hours in ``hours`` (``floor``, ignoring float noise below 1e-9 h)."""
+    return math.floor(hours + CEIL_TOLERANCE)
+
+
 def shift_by_duration(series, duration):
     """``shift(s, d)`` of model.md: moves later by ``floor(d in hours)`` whole hours."""
-    return shift(series, math.floor(_hours(duration) + CEIL_TOLERANCE))
+    return shift(series, whole_hours(_hours(duration)))
 
 
 def concurrency_kernel(hours: float) -> np.ndarray:

@@ -132,8 +132,7 @@ def test_calculated_attribute_lists_its_docstring_inputs_unit_and_formula(render
     entry = job.split("#### `hourly_data_transferred_per_usage_pattern`")[1].split("\n#### ")[0]
     assert "Unit: GB." in entry
     assert "Network traffic each hour, per usage pattern" in entry
-    for parameter in ("hourly_avg_occurrences_per_usage_pattern", "data_transferred", "data_download",
-                      "request_duration"):
+    for parameter in ("hourly_avg_occurrences_per_usage_pattern", "data_transferred_per_hour_in_progress"):
         assert f"- `{parameter}`\n" in entry
     assert "def hourly_data_transferred_per_usage_pattern(" in entry
     storage = section(rendered, "Storage")

@@ -1,4 +1,5 @@
-"""Device (model.md §3): inputs only; its footprints live on the usage patterns that use it."""
+"""Device (model.md §3): its inputs, and its fabrication spread over its hours of use (its footprints live
+on the usage patterns that use it)."""
 import numpy as np
 import pytest
 
@@ -11,10 +12,16 @@ ARCHETYPES = {  # name: (kg, W, years, hours a day)
     "smartphone": (30, 1, 3, 3.6), "laptop": (156, 50, 6, 7), "box": (78, 10, 6, 24), "screen": (222, 30, 6, 7)}
 
 
-def test_inputs_only():
-    assert Device.calculated_attributes() == []
+def test_inputs_and_the_fabrication_per_hour_of_use():
+    assert Device.calculated_attributes() == ["fabrication_footprint_per_hour_of_use"]
     assert [n for n in Device.settable()] == ["carbon_footprint_fabrication", "power", "lifespan",
                                               "fraction_of_usage_time"]
+
+
+def test_fabrication_per_hour_of_use_spreads_fabrication_over_the_hours_of_use(model):
+    laptop = Device.laptop()
+    per_hour = laptop.fabrication_footprint_per_hour_of_use  # 156 kg over 6 years of 7 hours a day
+    assert per_hour.value.to("kg").magnitude == pytest.approx(156 / (6 * 365.25 * 7), rel=1e-12)
 
 
 def test_default_values():

@@ -125,7 +125,7 @@ def test_quickstart_round_trip_with_calculated_values_computes_nothing(quickstar
     model, objects, documents = quickstart
     saved = {f"{object_id}.{name}" for key, group in documents[True].items() if isinstance(group, dict)
              for object_id, data in group.items() for name in data.get("calculated_attributes", {})}
-    assert len(saved) == 51  # every value creating the System computed (47 of objects, 4 category sums)
+    assert len(saved) == 50  # every value creating the System computed (46 of objects, 4 category sums)
     with new_model() as loaded:
         json_to_system(documents[True])
         assert loaded.formula_calls == 0
@@ -168,7 +168,10 @@ def test_the_format_layout(quickstart):
     assert starts["start_date"] == "2025-01-01 00:00:00" and starts["length"] == 26298
     assert starts["encoding"] == SERIES_ENCODING and starts["unit"] == "dimensionless"
     job = objects.streaming_step.jobs[0]
-    per_pattern = document["Job"][job.id]["calculated_attributes"]["hourly_occurrences_per_usage_pattern"]
+    assert "hourly_occurrences_per_usage_pattern" not in document["Job"][job.id]["calculated_attributes"]
+    job.hourly_occurrences_per_usage_pattern  # computed when read (the System does not need it), then saved
+    with_per_pattern = system_to_json(objects.system, True)
+    per_pattern = with_per_pattern["Job"][job.id]["calculated_attributes"]["hourly_occurrences_per_usage_pattern"]
     assert per_pattern["usage_patterns"] == [objects.usage_pattern.id]
     assert "calculated_attributes" not in documents[False]["Job"][job.id]
     # Inputs only: the starts dominate, compressed to about a byte per value.
