@@ -310,7 +310,8 @@ class Model(Wiring):
         if getattr(value, "node_key", None) is not None:
             value = value.detached()
         unit = getattr(node.decl, "unit", None)
-        if unit is not None and isinstance(value, (ExplainableQuantity, ExplainableHourlyQuantities)):
+        if unit is not None and isinstance(value, (ExplainableQuantity, ExplainableHourlyQuantities)) \
+                and not _already_in(value, unit):
             try:
                 value = value.to(unit)
             except pint.DimensionalityError as error:
@@ -331,6 +332,13 @@ def _same_targets(node: Node, value) -> bool:
     if node.decl.kind == "list_link":
         return len(value) == len(node.value) and all(a is b for a, b in zip(value, node.value))
     return False
+
+
+def _already_in(value, unit) -> bool:
+    """An hourly result already in its declared unit is stored as it is: the very object the plan's
+    later tasks read, so that what it remembers (its rows, see efp.values.stacking.row_of) serves the
+    next plans too."""
+    return type(value) is ExplainableHourlyQuantities and (value.unit is unit or value.unit == unit)
 
 
 def _check_finite(describe: str, value) -> None:

@@ -12,8 +12,9 @@ task costs the scheduler once per batch, not once per node. A batch holds nodes 
 one class at the same depth of the plan (so none needs another); its readers pick their node's value
 out of the batch's results.
 
-The graph runs on dask's synchronous or threaded local scheduler, or on a ``dask.distributed.Client`` when one is configured (see :mod:`efp.config`);
-keys are the readable node keys, the same as in the networkx graph and explanations.
+The graph runs on dask's synchronous or threaded local scheduler, or on a ``dask.distributed.Client``
+when one is configured (see :mod:`efp.config`); keys are the readable node keys (batch keys name their
+attribute), as in the networkx graph and explanations.
 """
 from __future__ import annotations
 
@@ -124,6 +125,8 @@ def as_stored(value, unit):
     if isinstance(value, (numbers.Real, pint.Quantity)) and not isinstance(value, bool):
         value = ExplainableQuantity(value)
     if unit is not None and isinstance(value, (ExplainableQuantity, ExplainableHourlyQuantities)):
+        if type(value) is ExplainableHourlyQuantities and (value.unit is unit or value.unit == unit):
+            return value  # the same object: what it remembers (its rows, its span) stays valid
         try:
             return value.to(unit)
         except pint.DimensionalityError:

@@ -60,7 +60,7 @@ def _parsed_unit(text: str) -> pint.Unit:
 
 def conversion_factor(source: pint.Unit, target: pint.Unit) -> float:
     """The number that converts magnitudes in ``source`` to magnitudes in ``target`` (cached)."""
-    if source == target:
+    if source is target or source == target:  # the identity test first: Unit equality is slow
         return 1.0
     return _conversion_factor(source, target)
 

@@ -1,7 +1,8 @@
 """Device: an end-user device running the journeys (model.md §3).
 
 A device's footprints live on the usage patterns that use it, which count the devices in use hour by
-hour; the device itself spreads its fabrication footprint over its hours of use, once for all of them. Archetype figures are e-footprint 9's (Base Carbone ADEME v19).
+hour; the device itself spreads its fabrication footprint over its hours of use, once for all of them.
+Archetype figures are e-footprint 9's (Base Carbone ADEME v19).
 """
 from __future__ import annotations
 

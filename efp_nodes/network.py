@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from efp import Backlink, Input, ModelingObject, archetype, calculated, u
-from efp.values import EmptyExplainableObject, SourceValue, Sources
+from efp.values import SourceValue, Sources
 from efp.values.algebra import total
 from efp.values.stacking import weighted_total
 from efp.values.timeops import concurrency, shift
@@ -47,11 +47,11 @@ class Network(ModelingObject):
         for series, intensity, journey, jobs_traffic in zip(starts, intensities, journeys, traffic):
             group = groups.setdefault(id(journey), (jobs_traffic.value, [], []))
             group[1].append(series)
-            group[2].append(float(intensity.value.to(KG_PER_KWH).magnitude))
-        result = EmptyExplainableObject()
+            group[2].append(intensity.magnitude_in(KG_PER_KWH))
+        traffic_by_job = []
         for jobs_traffic, journey_starts, weights in groups.values():
             weighted_starts = weighted_total(journey_starts, weights)
             for shifts, duration_hours, rate_gb in jobs_traffic:
                 occurrences = total(shift(weighted_starts, hours) for hours in shifts)
-                result = result + concurrency(occurrences, duration_hours * u.hour) * (rate_gb * u.GB)
-        return result * bandwidth_energy_intensity * KG_PER_KWH
+                traffic_by_job.append(concurrency(occurrences, duration_hours * u.hour) * (rate_gb * u.GB))
+        return total(traffic_by_job) * bandwidth_energy_intensity * KG_PER_KWH

@@ -112,23 +112,33 @@ def _kg(footprint, key, cache: dict) -> float:
     return kg
 
 
-def _kept(value) -> tuple:
+def _kept(value, key, kept: dict) -> tuple:
+    """``(weak reference to value, detached copy)``; the copy of the previous snapshot while the value
+    is the same object (a change replaces a few footprints: only those are copied)."""
+    previous = kept.get(key)
+    if previous is not None and previous[0] is not None and previous[0]() is value:
+        return previous
     try:
         live = weakref.ref(value)
     except TypeError:
         live = None
-    return live, value.detached() if hasattr(value, "detached") else value
+    entry = (live, value.detached() if hasattr(value, "detached") else value)
+    kept[key] = entry
+    return entry
 
 
-def snapshot(system, changes=(), cache: dict | None = None) -> FootprintSnapshot:
+def snapshot(system, changes=(), cache: dict | None = None, kept: dict | None = None) -> FootprintSnapshot:
     """The System's footprints now (per category and object, in kg), as its ``*_sum_over_period`` give them.
 
     ``cache`` (``{(object id, phase): (weak reference to the value, kg)}``, shared by the snapshots of
-    one history) spares summing again the hourly values a change did not replace.
+    one history) spares summing again the hourly values a change did not replace; ``kept`` (the same
+    keys, with the values' detached copies) spares copying them again.
     """
+    kept = {} if kept is None else kept
     fabrication, energy = system.fabrication_footprints, system.energy_footprints
     entries = tuple((category, obj.id, obj.name, type(obj).__name__,
-                     _kept(fabrication[category][obj]), _kept(energy[category][obj]))
+                     _kept(fabrication[category][obj], (obj.id, "Fabrication"), kept),
+                     _kept(energy[category][obj], (obj.id, "Energy"), kept))
                     for category in fabrication for obj in fabrication[category])
     return FootprintSnapshot(tuple(fabrication), entries, tuple(changes), cache)
 
@@ -144,6 +154,7 @@ class FootprintHistory:
 
     def __init__(self):
         self.sums_cache: dict = {}
+        self.kept: dict = {}  # the footprints' detached copies, shared by snapshots (see snapshot())
         self.snapshots: list[FootprintSnapshot] = []
         self._last_call_recorded = False
         self._simulation_seen = None
@@ -158,14 +169,15 @@ class FootprintHistory:
         self._last_call_recorded = False
 
     def record(self, system, changes=()) -> None:
-        self.snapshots.append(snapshot(system, changes, self.sums_cache))
+        self.snapshots.append(snapshot(system, changes, self.sums_cache, self.kept))
         self._last_call_recorded = True
 
     def restart(self, system) -> None:
         """Make the System's footprints now the initial snapshot (the System has just been created)."""
         self.snapshots.clear()
         self.sums_cache.clear()
-        self.snapshots.append(snapshot(system, (), self.sums_cache))
+        self.kept.clear()
+        self.snapshots.append(snapshot(system, (), self.sums_cache, self.kept))
         self._last_call_recorded = False
 
     @property

@@ -7,7 +7,6 @@ series combine with the same rules whatever the order of the operands.
 """
 from __future__ import annotations
 
-import copy
 import html
 
 from efp.values.sources import Source, Sources
@@ -35,7 +34,8 @@ class ExplainableValue:
 
     def detached(self):
         """A shallow copy that belongs to no node (array data is shared, not copied)."""
-        clone = copy.copy(self)
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)  # not copy.copy: pickling state drops what a value remembers
         clone.node_key = None
         clone._model = None
         return clone

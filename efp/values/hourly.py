@@ -213,9 +213,15 @@ class ExplainableHourlyQuantities(ExplainableValue):
         return reuse.fact(self._dense.values, "finite", lambda values: bool(np.isfinite(np.sum(values))))
 
     def _span(self) -> tuple[np.datetime64, int]:
-        if self._rows is not None:
-            return self._rows.span()
-        return _first_hour(self._dense), self._dense.shape[-1]  # time is the last dimension
+        """``(first hour, number of hours)``, remembered: sums over thousands of series ask it often."""
+        span = self.__dict__.get("_span_memo")
+        if span is None:
+            if self._rows is not None:
+                span = self._rows.span()
+            else:
+                span = (_first_hour(self._dense), self._dense.shape[-1])  # time is the last dimension
+            self._span_memo = span
+        return span
 
     @property
     def first_hour(self) -> np.datetime64:
@@ -307,6 +313,8 @@ class ExplainableHourlyQuantities(ExplainableValue):
     def __getstate__(self):
         state = super().__getstate__()
         state["_product"] = None
+        state.pop("_rows_made", None)  # made again where needed: not worth sending
+        state.pop("_span_memo", None)
         if state.get("_rows") is not None:  # rows share other series' arrays: send the rows' own data
             state["_dense"] = None
         return state

@@ -6,7 +6,7 @@ import numbers
 
 import pint
 
-from efp.units import as_unit, u
+from efp.units import as_unit, conversion_factor, u
 from efp.values.base import ExplainableValue
 from efp.values.sources import Source, Sources
 
@@ -58,6 +58,11 @@ class ExplainableQuantity(ExplainableValue):
     def to(self, unit) -> "ExplainableQuantity":
         """The same quantity in another unit of the same dimension."""
         return ExplainableQuantity(self.value.to(as_unit(unit)), self.label, self.source)
+
+    def magnitude_in(self, unit) -> float:
+        """The number this quantity is in ``unit`` (a multiplicative unit of the same dimension), by a
+        cached conversion factor: much cheaper than ``to`` where thousands of quantities are read."""
+        return float(self.value.magnitude) * conversion_factor(self.unit, as_unit(unit))
 
     def sum(self) -> "ExplainableQuantity":
         return self

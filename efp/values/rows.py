@@ -25,7 +25,7 @@ class Row:
     usage pattern's starts moved by each shift, in the order given (the order of an eager sum).
     """
 
-    __slots__ = ("values", "start", "ops", "shifts", "length", "end")
+    __slots__ = ("values", "start", "ops", "shifts", "length", "end", "__weakref__")
 
     def __init__(self, values: np.ndarray, start: np.datetime64, ops: factors.Ops = (), shifts: tuple = (0,)):
         self.values, self.start, self.ops, self.shifts = values, start, ops, shifts
@@ -70,25 +70,31 @@ def add_rows(rows, start, length, weights=None, outer_ops: factors.Ops = ()) -> 
 
     Up to :data:`BLOCK` rows are added one by one into the result. More rows are summed by blocks of
     :data:`BLOCK`, then the blocks' sums by blocks, and so on: each partial sum is found again
-    (:mod:`efp.values.reuse`) while its rows are the same arrays, so when one row of thousands changes,
-    a new sum redoes one block per level. The order of additions depends only on the rows, so a sum
-    recomputed this way equals a sum computed from scratch, to the bit.
+    (:mod:`efp.values.reuse`) while its rows are the same :class:`Row` objects (a row never changes),
+    so when one row of thousands changes, a new sum redoes one block per level. The order of additions
+    depends only on the rows, so a sum recomputed this way equals a sum computed from scratch, to the bit.
     """
-    items = [(row, 1.0 if weights is None else float(weights[i])) for i, row in enumerate(rows)]
-    items = [(row, weight) for row, weight in items if weight != 0.0]
+    if weights is None:
+        items = [(row, 1.0) for row in rows]
+    else:
+        items = [(row, float(weight)) for row, weight in zip(rows, weights) if weight != 0.0]
     while len(items) > BLOCK:
         level = []
         for first in range(0, len(items), BLOCK):
             block = items[first:first + BLOCK]
-            block_start = min(row.start for row, _ in block)
-            block_length = int((max(row.end for row, _ in block) - block_start) // HOUR)
-            recipe = ("sum", outer_ops, block_start, block_length,
-                      tuple((row.start, row.ops, row.shifts, weight) for row, weight in block))
-            partial = reuse.derived(tuple(row.values for row, _ in block), recipe,
-                                    lambda: _add_up(block, block_start, block_length, outer_ops))
-            level.append((Row(partial, block_start), 1.0))
-        items, outer_ops = level, ()
+            # rows never change: the same Row objects (and weights) make the same partial sum
+            recipe = ("sum", outer_ops, None if weights is None else tuple(weight for _, weight in block))
+            partial = reuse.derived(tuple(row for row, _ in block), recipe,
+                                    lambda block=block, ops=outer_ops: _partial_sum(block, ops))
+            level.append((partial, 1.0))
+        items, outer_ops, weights = level, (), None
     return _add_up(items, start, length, outer_ops)
+
+
+def _partial_sum(items, outer_ops) -> Row:
+    start = min(row.start for row, _ in items)
+    length = int((max(row.end for row, _ in items) - start) // HOUR)
+    return Row(_add_up(items, start, length, outer_ops), start)
 
 
 def _add_up(items, start, length, outer_ops) -> np.ndarray:

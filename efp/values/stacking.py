@@ -8,19 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from efp.units import conversion_factor
 from efp.values.base import EmptyExplainableObject
-from efp.values.hourly import HOUR, TIME, ExplainableHourlyQuantities, time_array
+from efp.values.hourly import HOUR, ExplainableHourlyQuantities, time_array
 from efp.values import factors, reuse
 from efp.values.rows import Row, RowStack, add_rows
-
-
-def _span(series_list):
-    spans = [s._span() for s in series_list]
-    starts = [start for start, _ in spans]
-    ends = [start + length * HOUR for start, length in spans]
-    start = min(starts)
-    return start, int((max(ends) - start) // HOUR), starts
 
 
 def stack(ids, series_list, unit=None):
@@ -36,8 +27,7 @@ def stack(ids, series_list, unit=None):
     for key, series in present:
         if series.is_per_usage_pattern:
             raise ValueError(f"stack takes 1-D series; the row for {key!r} is per usage pattern")
-        ops = factors.then(series._ops, "mul", conversion_factor(series.unit, unit))
-        rows.append(Row(series._dense.values, _first_hour_of(series._dense), ops))
+        rows.append(row_of(series, unit))
     return ExplainableHourlyQuantities.from_rows(RowStack([key for key, _ in present], rows), unit)
 
 
@@ -47,7 +37,8 @@ def stack_shifted(ids, series_list, shifts_list, unit=None):
 
     The same numbers as ``stack(ids, [total(shift(s, h) for h in hs) ...])``, to the bit.
     """
-    present = [(key, series, tuple(int(h) for h in shifts)) for key, series, shifts in zip(ids, series_list, shifts_list)
+    present = [(key, series, tuple(int(h) for h in shifts))
+               for key, series, shifts in zip(ids, series_list, shifts_list)
                if isinstance(series, ExplainableHourlyQuantities) and len(shifts) > 0]
     if not present:
         return EmptyExplainableObject()
@@ -56,20 +47,13 @@ def stack_shifted(ids, series_list, shifts_list, unit=None):
     for key, series, shifts in present:
         if series.is_per_usage_pattern:
             raise ValueError(f"stack_shifted takes 1-D series; the row for {key!r} is per usage pattern")
-        values = _final_numbers(series) if len(shifts) > 1 else series._dense.values
-        ops = factors.then(() if len(shifts) > 1 else series._ops, "mul", conversion_factor(series.unit, unit))
-        start = _first_hour_of(series._dense) + min(shifts) * HOUR
-        rows.append(Row(values, start, ops, tuple(h - min(shifts) for h in shifts) if len(shifts) > 1 else (0,)))
+        rows.append(row_of(series, unit, shifts))
     return ExplainableHourlyQuantities.from_rows(RowStack([key for key, _, _ in present], rows), unit)
 
 
 def _final_numbers(series) -> np.ndarray:
     """A series' numbers with its operations applied, found again while its array is alive."""
     return reuse.derived((series._dense.values,), ("numbers", series._ops), series.numbers)
-
-
-def _first_hour_of(data) -> np.datetime64:
-    return data.get_index(TIME).values[0]
 
 
 def weighted_row_sum(series, weights: dict):
@@ -94,15 +78,13 @@ def weighted_total(series_list, weights):
     """``Σ weight × series`` over 1-D hourly series (``∅`` ones and zero weights skipped), in the first
     series' unit, over the union of their spans; ``∅`` when nothing is left. Many series are summed by
     blocks found again while unchanged (:func:`efp.values.rows.add_rows`)."""
-    from efp.values.algebra import _factor
     kept = [(series, float(weight)) for series, weight in zip(series_list, weights)
             if isinstance(series, ExplainableHourlyQuantities) and weight != 0.0]
     if not kept:
         return EmptyExplainableObject()
     unit = kept[0][0].unit
-    start, length, starts = _span([series for series, _ in kept])
-    rows = [Row(series._dense.values, first, factors.then(series._ops, "mul", _factor(series.unit, unit, "add")))
-            for (series, _), first in zip(kept, starts)]
+    rows = [row_of(series, unit) for series, _ in kept]
+    start, length = _union(rows)
     buffer = add_rows(rows, start, length, [weight for _, weight in kept])
     return ExplainableHourlyQuantities(time_array(buffer, start), unit)
 
@@ -113,7 +95,6 @@ def accumulate(series_list):
     Every series is converted to the first one's unit; a dimension mismatch raises
     :class:`efp.errors.UnitDimensionError`.
     """
-    from efp.values.algebra import _factor
     unit = series_list[0].unit
     per_pattern = [s for s in series_list if s.is_per_usage_pattern]
     if per_pattern:  # rows of different patterns: let xarray align the pattern labels
@@ -122,9 +103,33 @@ def accumulate(series_list):
         for series in series_list:
             result = binary("add", result, series)
         return result
-    start, length, starts = _span(series_list)
-    rows = [Row(series._dense.values, first, factors.then(series._ops, "mul", _factor(series.unit, unit, "add")))
-            for series, first in zip(series_list, starts)]
+    rows = [row_of(series, unit) for series in series_list]
+    start, length = _union(rows)
     buffer = add_rows(rows, start, length)
-    data = time_array(buffer, start)
-    return ExplainableHourlyQuantities(data, unit)
+    return ExplainableHourlyQuantities(time_array(buffer, start), unit)
+
+
+def row_of(series, unit, shifts: tuple = (0,)) -> Row:
+    """A 1-D series as a :class:`Row` in ``unit``: ``Σ_h shift(series, h)`` over ``shifts`` (whole
+    hours, in order), sharing the series' array where there is one shift. Made once per series, unit
+    and shifts, so that stacks and sums over the same series find the same rows, and their derived
+    arrays (:mod:`efp.values.reuse`). A dimension mismatch raises :class:`efp.errors.UnitDimensionError`.
+    """
+    from efp.values.algebra import _factor
+    made = series.__dict__.setdefault("_rows_made", {})
+    row = made.get((unit, shifts))
+    if row is None:
+        factor = _factor(series.unit, unit, "add")
+        start = series._span()[0] + min(shifts) * HOUR
+        if len(shifts) > 1:  # the shifted copies are summed first, then converted (as eager sums would)
+            row = Row(_final_numbers(series), start, factors.then((), "mul", factor),
+                      tuple(h - min(shifts) for h in shifts))
+        else:
+            row = Row(series._dense.values, start, factors.then(series._ops, "mul", factor))
+        made[(unit, shifts)] = row
+    return row
+
+
+def _union(rows) -> tuple[np.datetime64, int]:
+    start = min(row.start for row in rows)
+    return start, int((max(row.end for row in rows) - start) // HOUR)

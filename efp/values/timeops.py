@@ -100,8 +100,8 @@ def concurrency(series, duration):
     if series._rows is not None:
         from efp.values.rows import Row, RowStack
         recipe = ("concurrency", series._ops, tuple(kernel))
-        rows = [Row(reuse.derived((row.values,), (recipe, row.ops, row.shifts),
-                                  lambda row=row: _convolve(row.numbers(series._ops), kernel)), row.start)
+        rows = [reuse.derived((row,), recipe,
+                              lambda row=row: Row(_convolve(row.numbers(series._ops), kernel), row.start))
                 for row in series._rows.rows]
         return ExplainableHourlyQuantities.from_rows(RowStack(series._rows.ids, rows), series.unit)
     return _retimed(series, _convolve(series.numbers(), kernel), _first(series))
