@@ -154,8 +154,15 @@ def _utc_minutes(timezone: str, local_hours: np.ndarray) -> np.ndarray:
     ``shift_forward``: a missing spring hour lands on the next existing one (model.md §1).
     """
     local = pd.DatetimeIndex(local_hours.astype("datetime64[h]"))
-    aware = local.tz_localize(timezone, ambiguous=np.ones(len(local), dtype=bool), nonexistent="shift_forward")
+    aware = local.tz_localize(_zone(timezone), ambiguous=np.ones(len(local), dtype=bool),
+                              nonexistent="shift_forward")
     return aware.tz_convert("UTC").tz_localize(None).values.astype("datetime64[m]").astype(np.int64)
+
+
+@functools.lru_cache(maxsize=None)
+def _zone(timezone: str) -> ZoneInfo:
+    """One ZoneInfo per zone, kept: pandas remembers its transitions per zone object."""
+    return ZoneInfo(timezone)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -167,7 +174,7 @@ def _utc_positions(timezone: str, first_local_hour: int, length: int):
     the series just moves).
     Cached: usage patterns of one country and start share the computation.
     """
-    ZoneInfo(timezone)  # a clear error for an unknown zone
+    _zone(timezone)  # a clear error for an unknown zone
     local = first_local_hour + np.arange(length, dtype=np.int64)
     # The offset is looked up once a day; only days where it changes are converted hour by hour.
     samples = np.arange(0, length, 24)
