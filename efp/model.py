@@ -56,6 +56,9 @@ class Model(Wiring):
         self.formula_calls = 0
         self.last_plan: list[str] = []
         self.change_listeners: list = []
+        #: per node key, the derived arrays its last computation used (efp.values.reuse.site): they live
+        #: as long as the model
+        self.derived_arrays: dict = {}
         self._pending: _Pending | None = None
 
     # ------------------------------------------------------------------ reading

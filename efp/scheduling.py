@@ -51,14 +51,15 @@ class FormulaCall:
     declaration), and its inputs: a known value, an :class:`Upstream` result, or a list of those for a
     fan-in. Only the upstream tasks are the task's arguments, once each: dask never walks the values."""
 
-    __slots__ = ("key", "describe", "func", "unit", "module", "qualname", "attr", "splice", "inputs")
+    __slots__ = ("key", "describe", "func", "unit", "module", "qualname", "attr", "splice", "inputs", "keep")
 
-    def __init__(self, key, describe, decl, splice=None, inputs=()):
+    def __init__(self, key, describe, decl, splice=None, inputs=(), keep=None):
         self.key, self.describe = key, describe
         self.func, self.unit = decl.func, decl.unit
         self.module, self.qualname, self.attr = decl.owner.__module__, decl.owner.__qualname__, decl.name
         self.splice = splice
         self.inputs = inputs
+        self.keep = keep  # where the node's derived arrays are kept (the model's; not sent to workers)
 
     def __reduce__(self):
         return (_rebuild_call, (self.key, self.describe, self.module, self.qualname, self.attr, self.splice,
@@ -95,7 +96,7 @@ def call_formula(call: FormulaCall, *upstream):
     """Run one formula; any error that is not already an efp error becomes a :class:`FormulaError`."""
     try:
         args = call.arguments(upstream)
-        with reuse.site(call.key):
+        with reuse.site(call.key, call.keep):
             value = call.func(*args)
     except EfpError as error:
         if getattr(error, "node_key", None) is None:
@@ -187,7 +188,7 @@ def compile_plan(model, order: list[str], simulation=None, inline_data: bool = F
             node = nodes[key]
             splice = None if simulation is None else (simulation[0], simulation[1].get(key))
             calls.append(FormulaCall(key, model.describe(node), node.decl, splice,
-                                     tuple(source(arg) for arg in node.args)))
+                                     tuple(source(arg) for arg in node.args), model.derived_arrays))
         return calls, tuple(positions)
 
     for batch_key, members in batches.items():

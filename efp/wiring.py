@@ -130,6 +130,7 @@ class Wiring:
 
     def _remove_node(self, key: str) -> None:
         self.nodes.pop(key, None)
+        self.derived_arrays.pop(key, None)
         if key in self.graph:
             self.graph.remove_node(key)
 

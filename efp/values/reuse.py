@@ -81,9 +81,12 @@ def fact(array: np.ndarray, name: str, compute):
 
 
 @contextlib.contextmanager
-def site(key):
+def site(key, sites: dict | None = None):
     """Run a computation as ``key``: when it succeeds, ``key`` keeps the derived arrays it used, in
-    place of those of its previous run (a failed run leaves the previous ones)."""
+    place of those of its previous run (a failed run leaves the previous ones), in ``sites`` (the
+    engine passes the model's ``derived_arrays``, so that they go with the model; by default, this
+    process's)."""
+    sites = _sites if sites is None else sites
     used: list = []
     token = _current.set(used)
     try:
@@ -91,7 +94,7 @@ def site(key):
     finally:
         _current.reset(token)
     with _lock:
-        _sites[key] = used
+        sites[key] = used
 
 
 def release(keys) -> None:
