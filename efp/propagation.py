@@ -54,8 +54,8 @@ def plan(model, keys) -> list[str]:
             continue
         selected.add(key)
         for predecessor in graph.predecessors(key):
-            node = nodes[predecessor]
-            if node.calculated and node.state is not State.FRESH and predecessor not in selected:
+            state = nodes[predecessor].state  # a calculated node that is not FRESH is STALE or FAILED
+            if (state is State.STALE or state is State.FAILED) and predecessor not in selected:
                 queue.append(predecessor)
     return topological_order(graph, selected)
 

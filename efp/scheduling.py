@@ -162,17 +162,15 @@ def compile_plan(model, order: list[str], simulation=None, inline_data: bool = F
 
     def data(dep):
         dep_node = nodes[dep]
-        return link_value_for_formula(dep_node) if dep_node.structural else dep_node.value
+        return link_value_for_formula(dep_node) if dep_node.decl.structural else dep_node.value
 
     def compiled(keys):
         """The FormulaCalls of ``keys`` (one task) and the upstream task keys they read, in order."""
         positions: dict[str, int] = {}
 
         def source(arg):
-            if isinstance(arg, list):
-                return _FanIn(source(item) for item in arg)
-            if not isinstance(arg, str):
-                return arg
+            if type(arg) is not str:
+                return _FanIn(source(item) for item in arg) if isinstance(arg, list) else arg
             if arg in task_of:
                 task, index = task_of[arg]
             elif inline_data:

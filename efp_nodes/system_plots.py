@@ -35,8 +35,10 @@ from pathlib import Path
 
 from efp.errors import EfpError
 from efp.states import State
+from efp.values import EmptyExplainableObject
 
 PHASES = ("Fabrication", "Energy")
+_NO_FABRICATION = EmptyExplainableObject()  # networks have none
 DIFF_COLORS = {"before": "#a6a6a6", "Fabrication": "#4a7ebb", "Energy": "#e6550d"}
 
 
@@ -135,12 +137,21 @@ def snapshot(system, changes=(), cache: dict | None = None, kept: dict | None = 
     keys, with the values' detached copies) spares copying them again.
     """
     kept = {} if kept is None else kept
-    fabrication, energy = system.fabrication_footprints, system.energy_footprints
-    entries = tuple((category, obj.id, obj.name, type(obj).__name__,
-                     _kept(fabrication[category][obj], (obj.id, "Fabrication"), kept),
-                     _kept(energy[category][obj], (obj.id, "Energy"), kept))
-                    for category in fabrication for obj in fabrication[category])
-    return FootprintSnapshot(tuple(fabrication), entries, tuple(changes), cache)
+    model = system._model
+    with model.lock:  # one state for every value, read without a lock each (thousands of objects)
+        by_category = system.objects_by_category()
+        entries = tuple((category, obj.id, obj.name, type(obj).__name__,
+                         _kept(_value(model, obj, "instances_fabrication_footprint") if category != "Network"
+                               else _NO_FABRICATION, (obj.id, "Fabrication"), kept),
+                         _kept(_value(model, obj, "energy_footprint"), (obj.id, "Energy"), kept))
+                        for category, objects in by_category.items() for obj in objects)
+    return FootprintSnapshot(tuple(by_category), entries, tuple(changes), cache)
+
+
+def _value(model, obj, attr: str):
+    """``obj.attr`` as the System's ``*_footprints`` read it (the node's value when fresh, else computed)."""
+    node = model.nodes[f"{obj.id}.{attr}"]
+    return node.value if node.state is State.FRESH else model.read(obj, attr)
 
 
 def changed_inputs(model, journal) -> tuple[str, ...]:

@@ -238,7 +238,10 @@ class ExplainableHourlyQuantities(ExplainableValue):
 
     @property
     def is_per_usage_pattern(self) -> bool:
-        return self._rows is not None or USAGE_PATTERN in self._dense.dims
+        flag = self.__dict__.get("_per_pattern")
+        if flag is None:  # remembered: sums over thousands of series ask it
+            flag = self._per_pattern = self._rows is not None or USAGE_PATTERN in self._dense.dims
+        return flag
 
     @property
     def usage_patterns(self) -> list[str]:

@@ -49,9 +49,18 @@ class ExplainableQuantity(ExplainableValue):
     def magnitude(self) -> float:
         return self.value.magnitude
 
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_unit", None)  # remembered conveniences, made again where needed
+        state.pop("_magnitudes", None)
+        return state
+
     @property
     def unit(self) -> pint.Unit:
-        return self.value.units
+        unit = self.__dict__.get("_unit")
+        if unit is None:  # pint makes a new Unit object on each read of .units: remembered (values never change)
+            unit = self._unit = self.value.units
+        return unit
 
     units = unit
 
@@ -62,7 +71,13 @@ class ExplainableQuantity(ExplainableValue):
     def magnitude_in(self, unit) -> float:
         """The number this quantity is in ``unit`` (a multiplicative unit of the same dimension), by a
         cached conversion factor: much cheaper than ``to`` where thousands of quantities are read."""
-        return float(self.value.magnitude) * conversion_factor(self.unit, as_unit(unit))
+        made = self.__dict__.get("_magnitudes")
+        if made is None:  # remembered per unit: values never change
+            made = self._magnitudes = {}
+        magnitude = made.get(unit)
+        if magnitude is None:
+            magnitude = made[unit] = float(self.value.magnitude) * conversion_factor(self.unit, as_unit(unit))
+        return magnitude
 
     def sum(self) -> "ExplainableQuantity":
         return self

@@ -116,7 +116,9 @@ def row_of(series, unit, shifts: tuple = (0,)) -> Row:
     arrays (:mod:`efp.values.reuse`). A dimension mismatch raises :class:`efp.errors.UnitDimensionError`.
     """
     from efp.values.algebra import _factor
-    made = series.__dict__.setdefault("_rows_made", {})
+    made = series.__dict__.get("_rows_made")
+    if made is None:
+        made = series._rows_made = {}
     row = made.get((unit, shifts))
     if row is None:
         factor = _factor(series.unit, unit, "add")
