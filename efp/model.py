@@ -338,10 +338,11 @@ def _same_targets(node: Node, value) -> bool:
 
 
 def _already_in(value, unit) -> bool:
-    """An hourly result already in its declared unit is stored as it is: the very object the plan's
+    """A plain result already in its declared unit is stored as it is: the very object the plan's
     later tasks read, so that what it remembers (its rows, see efp.values.stacking.row_of) serves the
     next plans too."""
-    return type(value) is ExplainableHourlyQuantities and (value.unit is unit or value.unit == unit)
+    return type(value) in (ExplainableQuantity, ExplainableHourlyQuantities) \
+        and (value.unit is unit or value.unit == unit)
 
 
 def _check_finite(describe: str, value) -> None:

@@ -118,6 +118,9 @@ def call_batch(calls, *upstream):
     return [call_formula(call, *upstream) for call in calls]
 
 
+_PLAIN = (ExplainableQuantity, ExplainableHourlyQuantities)  # exactly these (a SourceValue becomes plain)
+
+
 def as_stored(value, unit):
     """A formula's result as the model stores it: ``None`` as ``∅``, a number or pint quantity wrapped,
     a quantity or series in the declared ``unit``. The formulas that read it later in the same plan then
@@ -129,7 +132,7 @@ def as_stored(value, unit):
     if isinstance(value, (numbers.Real, pint.Quantity)) and not isinstance(value, bool):
         value = ExplainableQuantity(value)
     if unit is not None and isinstance(value, (ExplainableQuantity, ExplainableHourlyQuantities)):
-        if type(value) is ExplainableHourlyQuantities and (value.unit is unit or value.unit == unit):
+        if type(value) in _PLAIN and (value.unit is unit or value.unit == unit):
             return value  # the same object: what it remembers (its rows, its span) stays valid
         try:
             return value.to(unit)
@@ -160,33 +163,17 @@ def compile_plan(model, order: list[str], simulation=None, inline_data: bool = F
                for index, key in enumerate(members)}
     task_of.update((key, (key, None)) for key in order if key not in task_of)
 
-    def data(dep):
-        dep_node = nodes[dep]
-        return link_value_for_formula(dep_node) if dep_node.decl.structural else dep_node.value
+    sources = _Sources(model, graph, task_of, inline_data)
 
     def compiled(keys):
         """The FormulaCalls of ``keys`` (one task) and the upstream task keys they read, in order."""
         positions: dict[str, int] = {}
-
-        def source(arg):
-            if type(arg) is not str:
-                return _FanIn(source(item) for item in arg) if isinstance(arg, list) else arg
-            if arg in task_of:
-                task, index = task_of[arg]
-            elif inline_data:
-                return data(arg)
-            else:
-                task, index = arg, None
-                if arg not in graph:
-                    graph[arg] = data(arg)
-            return Upstream(positions.setdefault(task, len(positions)), index)
-
         calls = []
         for key in keys:
             node = nodes[key]
             splice = None if simulation is None else (simulation[0], simulation[1].get(key))
             calls.append(FormulaCall(key, model.describe(node), node.decl, splice,
-                                     tuple(source(arg) for arg in node.args), model.derived_arrays))
+                                     tuple(sources.of(arg, positions) for arg in node.args), model.derived_arrays))
         return calls, tuple(positions)
 
     for batch_key, members in batches.items():
@@ -197,6 +184,36 @@ def compile_plan(model, order: list[str], simulation=None, inline_data: bool = F
             calls, upstream = compiled([key])
             graph[key] = (call_formula, calls[0]) + upstream
     return graph
+
+
+class _Sources:
+    """Where each formula input comes from: a known value, or an upstream task's result (a class, not
+    nested closures: a recursive closure is a reference cycle, which would keep every call and the
+    values it holds alive until the garbage collector runs)."""
+
+    __slots__ = ("nodes", "graph", "task_of", "inline_data")
+
+    def __init__(self, model, graph: dict, task_of: dict, inline_data: bool):
+        self.nodes, self.graph, self.task_of, self.inline_data = model.nodes, graph, task_of, inline_data
+
+    def data(self, key: str):
+        node = self.nodes[key]
+        return link_value_for_formula(node) if node.decl.structural else node.value
+
+    def of(self, arg, positions: dict):
+        """``arg`` (a node key, a list of them, or a literal) as a FormulaCall input; an upstream
+        task is numbered in ``positions`` (task key → argument position) on first use."""
+        if type(arg) is not str:
+            return _FanIn(self.of(item, positions) for item in arg) if isinstance(arg, list) else arg
+        if arg in self.task_of:
+            task, index = self.task_of[arg]
+        elif self.inline_data:
+            return self.data(arg)
+        else:
+            task, index = arg, None
+            if arg not in self.graph:
+                self.graph[arg] = self.data(arg)
+        return Upstream(positions.setdefault(task, len(positions)), index)
 
 
 def _batches(nodes, order: list[str]) -> dict[str, list[str]]:

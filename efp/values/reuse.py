@@ -17,7 +17,6 @@ computation, and it is deterministic.
 """
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import threading
 import weakref
@@ -80,21 +79,28 @@ def fact(array: np.ndarray, name: str, compute):
     return known
 
 
-@contextlib.contextmanager
-def site(key, sites: dict | None = None):
-    """Run a computation as ``key``: when it succeeds, ``key`` keeps the derived arrays it used, in
-    place of those of its previous run (a failed run leaves the previous ones), in ``sites`` (the
-    engine passes the model's ``derived_arrays``, so that they go with the model; by default, this
-    process's)."""
-    sites = _sites if sites is None else sites
-    used: list = []
-    token = _current.set(used)
-    try:
-        yield
-    finally:
-        _current.reset(token)
-    with _lock:
-        sites[key] = used
+class site:
+    """``with site(key):`` runs a computation as ``key``: when it succeeds, ``key`` keeps the derived
+    arrays it used, in place of those of its previous run (a failed run leaves the previous ones), in
+    ``sites`` (the engine passes the model's ``derived_arrays``, so that they go with the model; by
+    default, this process's). A class rather than a generator: it wraps every formula call."""
+
+    __slots__ = ("key", "sites", "used", "token")
+
+    def __init__(self, key, sites: dict | None = None):
+        self.key, self.sites = key, _sites if sites is None else sites
+
+    def __enter__(self):
+        self.used = []
+        self.token = _current.set(self.used)
+        return self
+
+    def __exit__(self, error_type, error, traceback):
+        _current.reset(self.token)
+        if error_type is None:
+            with _lock:
+                self.sites[self.key] = self.used
+        return False
 
 
 def release(keys) -> None:
