@@ -156,7 +156,7 @@ def _utc_minutes(timezone: str, local_hours: np.ndarray) -> np.ndarray:
     local = pd.DatetimeIndex(local_hours.astype("datetime64[h]"))
     aware = local.tz_localize(_zone(timezone), ambiguous=np.ones(len(local), dtype=bool),
                               nonexistent="shift_forward")
-    return aware.tz_convert("UTC").tz_localize(None).values.astype("datetime64[m]").astype(np.int64)
+    return aware.as_unit("s").asi8 // 60  # a zone-aware index holds UTC instants
 
 
 @functools.lru_cache(maxsize=None)
@@ -181,6 +181,8 @@ def _utc_positions(timezone: str, first_local_hour: int, length: int):
     if samples[-1] != length - 1:
         samples = np.append(samples, length - 1)
     offsets = _utc_minutes(timezone, local[samples]) - local[samples] * 60
+    if offsets.min() == offsets.max():  # one offset all along (most zones): the series moves as a whole
+        return int((first_local_hour * 60 + int(offsets[0])) // 60), None, length
     utc_minutes = local * 60 + np.append(np.repeat(offsets[:-1], np.diff(samples)), offsets[-1])
     changes = np.nonzero(np.diff(offsets))[0]
     if len(changes):  # the days where the offset changes, hour by hour, in one conversion
