@@ -12,6 +12,7 @@ quantities), and hourly series. The rules:
 """
 from __future__ import annotations
 
+import functools
 import numbers
 import operator
 
@@ -97,7 +98,7 @@ def _hourly(op, left, right, label):
         unit = left.unit
         factor = _factor(right.unit, unit, op)
     else:
-        unit = fn(1 * left.unit, 1 * right.unit).units
+        unit = _product_unit(op, left.unit, right.unit)
         factor = 1.0
     if isinstance(left, ExplainableHourlyQuantities) and isinstance(right, ExplainableHourlyQuantities):
         a, b = align(left.data_array, right.data_array)
@@ -113,6 +114,12 @@ def _hourly(op, left, right, label):
     else:
         data = fn(left.magnitude, right.data_array * factor if factor != 1.0 else right.data_array)
     return ExplainableHourlyQuantities(data, unit, label=label)
+
+
+@functools.lru_cache(maxsize=4096)
+def _product_unit(op: str, left: pint.Unit, right: pint.Unit) -> pint.Unit:
+    """The unit of ``left op right`` (mul or div): pint's unit arithmetic is slow, formulas repeat it."""
+    return _OPS[op](1 * left, 1 * right).units
 
 
 def _labelled(value, label):
