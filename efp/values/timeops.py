@@ -141,9 +141,17 @@ def local_to_utc(series, timezone: str):
     if runs is None:  # one offset over the whole span: the same values, moved (no copy)
         return shift(series, int((start - first_local) // HOUR))
     values = series.numbers()
-    out = np.zeros(values.shape[:-1] + (length,))
-    for first, last, target in runs:  # runs of consecutive hours: a slice each, added in local order
-        out[..., target:target + last - first] += values[..., first:last]
+    out = np.empty(values.shape[:-1] + (length,))
+    end = 0  # runs land in increasing UTC order; a missing local hour lands on the next one's UTC hour
+    for first, last, target in runs:  # a slice each, in local order: copied, or added where two land
+        if target > end:
+            out[..., end:target] = 0.0  # the hour a repeated local hour leaves empty
+        overlap = min(max(end - target, 0), last - first)
+        if overlap:
+            out[..., target:target + overlap] += values[..., first:first + overlap]
+        out[..., target + overlap:target + last - first] = values[..., first + overlap:last]
+        end = max(end, target + last - first)
+    out[..., end:] = 0.0
     return _retimed(series, out, start)
 
 

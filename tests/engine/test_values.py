@@ -402,3 +402,22 @@ def test_utc_conversion_equals_an_hour_by_hour_conversion_in_every_zone():
                 positions[a:b] = target + np.arange(b - a)
             landed = utc_first + positions
             assert np.array_equal(landed, hour_by_hour(zone, first, length)), (zone, start)
+
+
+@pytest.mark.parametrize("zone", ["Europe/Paris", "Australia/Lord_Howe", "America/Santiago", "Asia/Kolkata", "UTC"])
+def test_utc_conversion_adds_each_local_hour_into_the_utc_hour_it_lands_in(zone):
+    """Values: every local hour's value lands in its UTC hour (two that land together are added in local
+    order, an hour nothing lands in is 0), as adding them one by one would give."""
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    values = rng.uniform(0, 100, 3 * 8766)
+    local = pd.DatetimeIndex(np.datetime64("2025-01-01T00", "h") + np.arange(len(values)) * np.timedelta64(1, "h"))
+    aware = local.tz_localize(zone, ambiguous=np.ones(len(values), dtype=bool), nonexistent="shift_forward")
+    hours = aware.tz_convert("UTC").tz_localize(None).values.astype("datetime64[h]").astype(np.int64)
+    expected = np.zeros(hours.max() - hours.min() + 1)
+    for hour, value in zip(hours - hours.min(), values):
+        expected[hour] += value
+    converted = timeops.local_to_utc(SourceHourlyValues(values, "2025-01-01"), zone)
+    assert converted.first_hour == np.datetime64(int(hours.min()), "h")
+    assert np.array_equal(converted.magnitude, expected)
