@@ -101,15 +101,3 @@ class site:
             with _lock:
                 self.sites[self.key] = self.used
         return False
-
-
-def release(keys) -> None:
-    """Forget what the sites ``keys`` keep (their nodes are gone)."""
-    with _lock:
-        for key in keys:
-            _sites.pop(key, None)
-
-
-def size() -> int:
-    """How many derived arrays are remembered (for tests and benchmarks)."""
-    return len(_entries)
