@@ -1,11 +1,12 @@
-"""Arrays derived from other arrays, found again instead of recomputed while both are alive.
+"""Arrays derived from other objects, found again instead of recomputed while both are alive.
 
-When one usage pattern's starts change, a job's per-usage-pattern series is rebuilt row by row, and
-every sum over its usage patterns is redone. All rows but one come from the very same arrays as
-before. :func:`derived` remembers, for a recipe applied to some source arrays, the array it gave, and
-returns that array again when asked for the same recipe on the same source arrays (the same objects,
-not equal ones). So a recomputation redoes the work of the rows that changed, and of the partial sums
-that hold them (:func:`efp.values.rows.add_rows`), and finds every other row as it was.
+When one usage pattern's starts change, every sum over usage patterns it enters is redone (a
+journey's starts, a network's traffic, the devices' footprint), and a job's per-usage-pattern series
+is rebuilt row by row. All terms but one are the very same objects as before. :func:`derived`
+remembers, for a recipe applied to some source objects (arrays, or :class:`~efp.values.rows.Row` s),
+what it gave (an array or a row), and gives it again when asked for the same recipe on the same
+sources (the same objects, not equal ones). So a recomputation redoes the partial sums that hold what
+changed (:func:`efp.values.rows.add_rows`) and finds every other one as it was.
 
 The memory of derived arrays is weak: an entry is dropped when its result is freed, and ignored once
 any of its sources is freed (an ``id`` can be reused, an object cannot be confused with a dead one).
