@@ -44,7 +44,7 @@ class UsagePattern(ModelingObject):
     @calculated(unit="kWh", inputs={"powers": "devices[].power"})
     def devices_energy(nb_user_journeys_in_parallel, powers):
         """Energy of the devices in use each hour: journeys in progress times the devices' power."""
-        return nb_user_journeys_in_parallel * total(powers) * ONE_HOUR
+        return nb_user_journeys_in_parallel * (total(powers) * ONE_HOUR)  # one pass over the hours
 
     @calculated(unit="kg", inputs={"intensity": "country.average_carbon_intensity"})
     def devices_energy_footprint(devices_energy, intensity):
