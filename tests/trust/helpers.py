@@ -22,7 +22,9 @@ _ENGINE_TESTS = str(Path(__file__).resolve().parents[1] / "engine")
 if _ENGINE_TESTS not in sys.path:
     sys.path.insert(0, _ENGINE_TESTS)
 
-from engine_checks import rebuild  # noqa: E402  (tests/engine/engine_checks.py: one rebuild for every folder)
+# one rebuild, and one way to read a model's values and structure, for every test folder
+from engine_checks import (computed_values, readable_edges, rebuild,  # noqa: E402
+                           structural_lists)
 
 
 # ---------------------------------------------------------------------------------------------- snapshots
@@ -73,22 +75,6 @@ def snapshot_differences(before: dict, after: dict) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------- values
-def calculated_keys(model) -> list[str]:
-    return [key for key, node in model.nodes.items() if node.calculated]
-
-
-def readable(model, key: str) -> tuple[str, str]:
-    """``(object name, attribute)``: the same in a model and in its rebuild (object names are unique)."""
-    node = model.nodes[key]
-    return node.obj.name, node.attr
-
-
-def computed_values(model) -> dict:
-    """Every calculated value (computing what is stale), keyed by (object name, attribute)."""
-    model.pull(calculated_keys(model))
-    return {readable(model, key): node.value for key, node in model.nodes.items() if node.calculated}
-
-
 def same_value(a, b, names_a=None, names_b=None) -> bool:
     """Exact equality of two efp values across models (bit for bit for float arrays).
 
@@ -134,21 +120,6 @@ def _detail(value) -> str:
     if isinstance(magnitude, np.ndarray):
         return f"{type(value).__name__}(shape {magnitude.shape}, sum {magnitude.sum()!r} {value.unit})"
     return f"{type(value).__name__} {value!r}"[:200]
-
-
-def structural_lists(model) -> dict:
-    """Every link, list link, backlink and via list, as object names."""
-    result = {}
-    for key, node in model.nodes.items():
-        if node.decl.kind in ("link", "list_link", "backlink", "via"):
-            value = node.value
-            items = [] if value is None else list(value) if isinstance(value, list) else [value]
-            result[readable(model, key)] = [item.name for item in items]
-    return result
-
-
-def readable_edges(model) -> set:
-    return {(readable(model, a), readable(model, b)) for a, b in model.graph.edges}
 
 
 def non_finite(model) -> list[str]:
